@@ -1,0 +1,16 @@
+#!/usr/bin/env node
+// Runs the TypeScript sources directly (Node >= 22.18 strips types); `npx vitrine` puts the Node 22 from
+// node_modules/.bin first on PATH. Experimental-feature warnings (node:sqlite) are not for users.
+const emit = process.emitWarning;
+process.emitWarning = (w, ...rest) => {
+  const type = typeof rest[0] === 'string' ? rest[0] : rest[0]?.type;
+  if (type === 'ExperimentalWarning' || (w && w.name === 'ExperimentalWarning')) return;
+  return emit.call(process, w, ...rest);
+};
+const major = Number(process.versions.node.split('.')[0]);
+if (major < 22) {
+  process.stderr.write(`vitrine: E_NODE_VERSION Node ${process.versions.node} is too old; run "make setup" and use "npx vitrine" (it brings Node 22)\n`);
+  process.exit(2);
+}
+const { main } = await import('../src/main.ts');
+process.exitCode = await main(process.argv.slice(2));

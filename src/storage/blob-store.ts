@@ -1,0 +1,53 @@
+// The one interface every blob backend implements (filesystem, S3, Azure). Blobs are named by the
+// sha256 of their content; a blob is never visible under its name unless its content has that hash.
+import type { Readable } from 'node:stream';
+
+export interface PutResult {
+  sha256: string;
+  size: number;
+  /** false when identical content was already stored (dedup). */
+  created: boolean;
+}
+
+export interface ByteRange {
+  /** First byte, inclusive. */
+  start: number;
+  /** Last byte, inclusive (HTTP Range semantics). Omitted: to the end. */
+  end?: number;
+}
+
+export interface BlobInfo {
+  sha256: string;
+  size: number;
+}
+
+export interface VerifyResult {
+  sha256: string;
+  ok: boolean;
+  actual?: string;
+  error?: string;
+}
+
+export interface BlobStore {
+  readonly kind: 'fs' | 's3' | 'azure';
+  /** Stream content in; hashes while writing; atomic: either the whole blob appears or nothing. */
+  put(data: Readable, opts?: { expectedSha256?: string; maxBytes?: number }): Promise<PutResult>;
+  get(sha256: string, range?: ByteRange): Promise<Readable>;
+  /** Size of the blob, or null when absent. */
+  stat(sha256: string): Promise<BlobInfo | null>;
+  exists(sha256: string): Promise<boolean>;
+  /** Returns true when something was removed. */
+  delete(sha256: string): Promise<boolean>;
+  list(): AsyncIterable<BlobInfo>;
+  /** Re-hash the stored content and compare with its name. */
+  verify(sha256: string): Promise<VerifyResult>;
+  /**
+   * A local file path with the blob's content, for tools that need a path (ffmpeg, pdftotext).
+   * The fs store returns the blob itself (read-only use!); remote stores download to a temp file.
+   * Call release() when done.
+   */
+  localPath(sha256: string): Promise<{ path: string; release: () => Promise<void> }>;
+  close(): Promise<void>;
+}
+
+export const SHA256_RE = /^[0-9a-f]{64}$/;
