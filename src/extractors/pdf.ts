@@ -1,0 +1,191 @@
+// PDF → text per page with poppler (pdftotext splits pages with \f), metadata from pdfinfo, scanned
+// pages rendered with pdftoppm and OCR'd with tesseract, thumbnails of the first pages.
+// Every tool runs through run(): no shell, time and memory limits; the file is only ever an argument.
+import { open, readdir, unlink } from 'node:fs/promises';
+import { join } from 'node:path';
+import { run } from '../util/proc.ts';
+import { AppError, PermanentError } from '../errors.ts';
+import { ocrImageFile } from './ocr-page.ts';
+import { joinPages, type Extracted, type ExtractContext } from './types.ts';
+
+/** Pages with fewer non-blank characters than this are candidates for OCR. */
+export const MIN_PAGE_CHARS = 20;
+const OCR_DPI = 200;
+
+export interface PdfInfo {
+  pages: number;
+  title?: string;
+  author?: string;
+  created?: string;
+  encrypted: boolean;
+}
+
+async function assertPdfHeader(path: string): Promise<void> {
+  const fh = await open(path, 'r');
+  try {
+    const buf = Buffer.alloc(1024);
+    const { bytesRead } = await fh.read(buf, 0, 1024, 0);
+    if (!buf.subarray(0, bytesRead).includes('%PDF-')) throw new PermanentError('E_NOT_PDF', 'skipped: not a PDF (no %PDF- header)');
+  } finally {
+    await fh.close();
+  }
+}
+
+function toolError(e: unknown): AppError {
+  const msg = e instanceof Error ? e.message : String(e);
+  if (/Incorrect password|encrypted/i.test(msg)) return new PermanentError('E_ENCRYPTED', 'skipped: encrypted');
+  if (e instanceof AppError && e.code === 'E_TOOL_FAILED')
+    return new PermanentError('E_PDF_INVALID', `skipped: damaged PDF, poppler could not read it (${msg.replace(/^.*?: /, '').slice(0, 200)})`, e);
+  return e instanceof AppError ? e : new PermanentError('E_PDF_INVALID', msg, e);
+}
+
+export async function pdfInfo(path: string, ctx: ExtractContext): Promise<PdfInfo> {
+  let out: string;
+  try {
+    const r = await run('pdfinfo', ['-isodates', '-enc', 'UTF-8', path], {
+      timeoutMs: ctx.limits.toolTimeoutMs, memoryBytes: ctx.limits.toolMemoryBytes, maxStdoutBytes: 4 * 1024 * 1024,
+    });
+    out = r.stdout.toString('utf8');
+  } catch (e) {
+    throw toolError(e);
+  }
+  const field = (k: string) => {
+    const m = new RegExp(`^${k}:[ \\t]*(.*)$`, 'm').exec(out);
+    return m?.[1]?.trim() || undefined;
+  };
+  const info: PdfInfo = { pages: Number(field('Pages') ?? 0), encrypted: /^yes/.test(field('Encrypted') ?? '') };
+  const title = field('Title');
+  const author = field('Author');
+  const created = field('CreationDate');
+  if (title) info.title = title;
+  if (author) info.author = author;
+  if (created && !Number.isNaN(Date.parse(created))) info.created = new Date(created).toISOString();
+  return info;
+}
+
+/** Page sizes in points for pages first..last. */
+async function pageSizes(path: string, first: number, last: number, ctx: ExtractContext): Promise<Map<number, [number, number]>> {
+  const r = await run('pdfinfo', ['-f', String(first), '-l', String(last), path], {
+    timeoutMs: ctx.limits.toolTimeoutMs, memoryBytes: ctx.limits.toolMemoryBytes,
+  });
+  const sizes = new Map<number, [number, number]>();
+  for (const m of r.stdout.toString('utf8').matchAll(/^Page\s+(\d+) size:\s+([\d.]+) x ([\d.]+) pts/gm))
+    sizes.set(Number(m[1]), [Number(m[2]), Number(m[3])]);
+  return sizes;
+}
+
+/** Pages that carry at least one image (so a page with no text is worth OCR'ing). */
+async function pagesWithImages(path: string, first: number, last: number, ctx: ExtractContext): Promise<Set<number> | null> {
+  try {
+    const r = await run('pdfimages', ['-list', '-f', String(first), '-l', String(last), path], {
+      timeoutMs: ctx.limits.toolTimeoutMs, memoryBytes: ctx.limits.toolMemoryBytes,
+    });
+    const set = new Set<number>();
+    for (const m of r.stdout.toString('utf8').matchAll(/^\s*(\d+)\s+\d+\s+(?:image|smask|stencil)\b/gm)) set.add(Number(m[1]));
+    return set;
+  } catch {
+    return null; // unknown: OCR every near-empty page
+  }
+}
+
+/** Largest DPI ≤ 200 whose render stays under the pixel limit (a 5 m poster must not become 1.5 GP). */
+export function dpiFor(sizePts: [number, number] | undefined, maxPixels: number): number {
+  const [w, h] = sizePts ?? [612, 792];
+  const inches = (w / 72) * (h / 72);
+  if (inches <= 0) return OCR_DPI;
+  return Math.min(OCR_DPI, Math.floor(Math.sqrt(maxPixels / inches)));
+}
+
+async function renderPage(path: string, page: number, dpi: number, prefix: string, ctx: ExtractContext): Promise<string> {
+  await run('pdftoppm', ['-r', String(dpi), '-gray', '-f', String(page), '-l', String(page), '-singlefile', path, prefix], {
+    timeoutMs: ctx.limits.toolTimeoutMs, memoryBytes: ctx.limits.toolMemoryBytes,
+  });
+  return prefix + '.pgm';
+}
+
+/** OCR the given pages; rendering of page n+1 overlaps OCR of page n. */
+async function ocrPages(path: string, pages: number[], ctx: ExtractContext): Promise<Map<number, string>> {
+  const out = new Map<number, string>();
+  if (!pages.length) return out;
+  const sizes = await pageSizes(path, Math.min(...pages), Math.max(...pages), ctx).catch(() => new Map<number, [number, number]>());
+  const todo = pages.filter((p) => dpiFor(sizes.get(p), ctx.limits.maxPixels) >= 50); // else: too large to render safely
+  const render = (i: number) => {
+    const p = todo[i]!;
+    const pr = renderPage(path, p, dpiFor(sizes.get(p), ctx.limits.maxPixels), join(ctx.tmpDir, `ocr-page-${p}`), ctx);
+    pr.catch(() => {});
+    return pr;
+  };
+  let next: Promise<string> | null = todo.length ? render(0) : null;
+  for (let i = 0; i < todo.length; i++) {
+    const img = await next!;
+    next = i + 1 < todo.length ? render(i + 1) : null;
+    ctx.signal?.throwIfAborted();
+    try {
+      out.set(todo[i]!, await ocrImageFile(img, { langs: ctx.ocrLang, timeoutMs: ctx.limits.toolTimeoutMs, memoryBytes: ctx.limits.toolMemoryBytes }));
+    } finally {
+      await unlink(img).catch(() => {});
+    }
+  }
+  return out;
+}
+
+/** PNG thumbnails (longest side 320 px) of the first `count` pages. */
+export async function pdfThumbnails(path: string, count: number, ctx: ExtractContext): Promise<{ page: number; path: string; ext: string }[]> {
+  if (count <= 0) return [];
+  const prefix = join(ctx.tmpDir, 'pdf-thumb');
+  await run('pdftoppm', ['-png', '-scale-to', '320', '-f', '1', '-l', String(count), path, prefix], {
+    timeoutMs: ctx.limits.toolTimeoutMs, memoryBytes: ctx.limits.toolMemoryBytes,
+  });
+  const files = (await readdir(ctx.tmpDir)).filter((f) => /^pdf-thumb-\d+\.png$/.test(f));
+  return files
+    .map((f) => ({ page: Number(/(\d+)\.png$/.exec(f)![1]), path: join(ctx.tmpDir, f), ext: 'png' }))
+    .sort((a, b) => a.page - b.page);
+}
+
+export async function extractPdf(path: string, ctx: ExtractContext): Promise<Extracted> {
+  await assertPdfHeader(path);
+  const thumbs = ctx.thumbnails ?? ctx.limits.thumbnailPages;
+  // pdfinfo and pdftotext in parallel: on a born-digital file this is the whole cost.
+  const infoP = pdfInfo(path, ctx);
+  const textP = run('pdftotext', ['-enc', 'UTF-8', path, '-'], {
+    timeoutMs: ctx.limits.toolTimeoutMs, memoryBytes: ctx.limits.toolMemoryBytes,
+  });
+  textP.catch(() => {});
+  const info = await infoP;
+  let raw: string;
+  try {
+    raw = (await textP).stdout.toString('utf8');
+  } catch (e) {
+    throw toolError(e);
+  }
+  const parts = raw.split('\f');
+  const count = Math.max(info.pages, parts.length - 1);
+  const pages: { page: number; text: string }[] = [];
+  for (let i = 0; i < count; i++) pages.push({ page: i + 1, text: (parts[i] ?? '').replace(/\s+$/, '') });
+
+  const thumbsP = thumbs > 0 && count > 0 ? pdfThumbnails(path, Math.min(thumbs, count), ctx) : Promise.resolve([]);
+  thumbsP.catch(() => {});
+
+  const sparse = pages.filter((p) => p.text.replace(/\s/g, '').length < MIN_PAGE_CHARS).map((p) => p.page);
+  const ocrDone: number[] = [];
+  if (sparse.length) {
+    const withImages = await pagesWithImages(path, sparse[0]!, sparse[sparse.length - 1]!, ctx);
+    const candidates = sparse.filter((p) => !withImages || withImages.has(p)).slice(0, ctx.limits.maxOcrPages);
+    const ocr = await ocrPages(path, candidates, ctx);
+    for (const [p, text] of ocr) {
+      const t = text.replace(/\s+$/, '');
+      if (t.replace(/\s/g, '').length > pages[p - 1]!.text.replace(/\s/g, '').length) {
+        pages[p - 1]!.text = t;
+        ocrDone.push(p);
+      }
+    }
+  }
+  const out: Extracted = { text: joinPages(pages), pages };
+  if (info.title) out.title = info.title;
+  if (info.author) out.author = info.author;
+  if (info.created) out.created = info.created;
+  if (ocrDone.length) out.ocrPages = ocrDone;
+  const images = await thumbsP.catch(() => []);
+  if (images.length) out.images = images;
+  return out;
+}
