@@ -1,0 +1,150 @@
+// Filesystem content-addressed store: DATA/blobs/sha256/ab/cd/<sha256>. Writes stream into DATA/tmp
+// (same filesystem) while hashing, fsync, then rename to the final name and fsync the directory, so a
+// blob under its final name always has the content its name says (cacache/restic style).
+import { createHash, randomBytes } from 'node:crypto';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdir, open, readdir, rename, rm, stat, unlink } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Transform, type Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { AppError } from '../errors.ts';
+import { SHA256_RE, type BlobInfo, type BlobStore, type ByteRange, type PutResult, type VerifyResult } from './blob-store.ts';
+
+export class FsBlobStore implements BlobStore {
+  readonly kind = 'fs' as const;
+  readonly root: string;
+  readonly tmp: string;
+
+  constructor(root: string, tmp: string) {
+    this.root = root;
+    this.tmp = tmp;
+  }
+
+  /** Create directories and remove temp files left by a crash. */
+  async init(): Promise<void> {
+    await mkdir(join(this.root, 'sha256'), { recursive: true });
+    await rm(this.tmp, { recursive: true, force: true });
+    await mkdir(this.tmp, { recursive: true });
+  }
+
+  pathOf(sha256: string): string {
+    if (!SHA256_RE.test(sha256)) throw new AppError('E_BAD_HASH', `not a sha256: ${sha256.slice(0, 80)}`, 'usage');
+    return join(this.root, 'sha256', sha256.slice(0, 2), sha256.slice(2, 4), sha256);
+  }
+
+  async put(data: Readable, opts: { expectedSha256?: string; maxBytes?: number } = {}): Promise<PutResult> {
+    const tmpPath = join(this.tmp, `put-${process.pid}-${randomBytes(8).toString('hex')}`);
+    const hash = createHash('sha256');
+    let size = 0;
+    const max = opts.maxBytes ?? Infinity;
+    const meter = new Transform({
+      transform(chunk: Buffer, _enc, cb) {
+        size += chunk.length;
+        if (size > max) return cb(new AppError('E_TOO_LARGE', `content exceeds the limit of ${max} bytes`, 'failure', { httpStatus: 413 }));
+        hash.update(chunk);
+        cb(null, chunk);
+      },
+    });
+    const fh = await open(tmpPath, 'wx', 0o600);
+    try {
+      await pipeline(data, meter, createWriteStream('', { fd: fh.fd, autoClose: false, highWaterMark: 1 << 20 }));
+      await fh.sync();
+    } catch (e) {
+      await fh.close().catch(() => {});
+      await unlink(tmpPath).catch(() => {});
+      throw e;
+    }
+    await fh.close();
+    const sha256 = hash.digest('hex');
+    if (opts.expectedSha256 && opts.expectedSha256 !== sha256) {
+      await unlink(tmpPath).catch(() => {});
+      throw new AppError('E_HASH_MISMATCH', `content hash ${sha256} differs from the expected ${opts.expectedSha256}`, 'failure', { httpStatus: 422 });
+    }
+    const final = this.pathOf(sha256);
+    const existing = await stat(final).catch(() => null);
+    if (existing && existing.size === size) {
+      await unlink(tmpPath).catch(() => {});
+      return { sha256, size, created: false };
+    }
+    const dir = join(this.root, 'sha256', sha256.slice(0, 2), sha256.slice(2, 4));
+    await mkdir(dir, { recursive: true });
+    await rename(tmpPath, final);
+    await fsyncDir(dir);
+    return { sha256, size, created: !existing };
+  }
+
+  async get(sha256: string, range?: ByteRange): Promise<Readable> {
+    const p = this.pathOf(sha256);
+    const st = await stat(p).catch(() => null);
+    if (!st) throw new AppError('E_BLOB_MISSING', `blob ${sha256} is not in the store; run "vitrine fsck"`, 'not_found');
+    if (range) {
+      // No byte of an empty blob exists, so every range on it is unsatisfiable (HTTP 416), as on S3/Azure.
+      if (!Number.isSafeInteger(range.start) || range.start < 0 || range.start >= st.size ||
+        (range.end !== undefined && (!Number.isSafeInteger(range.end) || range.end < range.start)))
+        throw new AppError('E_RANGE', `range ${range.start}-${range.end ?? ''} is outside 0-${st.size - 1}`, 'usage', { httpStatus: 416 });
+      return createReadStream(p, { start: range.start, end: Math.min(range.end ?? st.size - 1, st.size - 1) });
+    }
+    return createReadStream(p, { highWaterMark: 1 << 20 });
+  }
+
+  async stat(sha256: string): Promise<BlobInfo | null> {
+    const st = await stat(this.pathOf(sha256)).catch(() => null);
+    return st ? { sha256, size: st.size } : null;
+  }
+
+  async exists(sha256: string): Promise<boolean> {
+    return (await this.stat(sha256)) !== null;
+  }
+
+  async delete(sha256: string): Promise<boolean> {
+    try {
+      await unlink(this.pathOf(sha256));
+      return true;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return false;
+      throw e;
+    }
+  }
+
+  async *list(): AsyncIterable<BlobInfo> {
+    const base = join(this.root, 'sha256');
+    for (const a of (await readdir(base).catch(() => [])).sort()) {
+      for (const b of (await readdir(join(base, a)).catch(() => [])).sort()) {
+        for (const name of (await readdir(join(base, a, b)).catch(() => [])).sort()) {
+          if (!SHA256_RE.test(name)) continue;
+          const st = await stat(join(base, a, b, name)).catch(() => null);
+          if (st?.isFile()) yield { sha256: name, size: st.size };
+        }
+      }
+    }
+  }
+
+  async verify(sha256: string): Promise<VerifyResult> {
+    try {
+      const hash = createHash('sha256');
+      await pipeline(await this.get(sha256), hash);
+      const actual = hash.digest('hex');
+      return actual === sha256 ? { sha256, ok: true } : { sha256, ok: false, actual };
+    } catch (e) {
+      return { sha256, ok: false, error: (e as Error).message };
+    }
+  }
+
+  async localPath(sha256: string): Promise<{ path: string; release: () => Promise<void> }> {
+    const p = this.pathOf(sha256);
+    if (!(await stat(p).catch(() => null)))
+      throw new AppError('E_BLOB_MISSING', `blob ${sha256} is not in the store; run "vitrine fsck"`, 'not_found');
+    return { path: p, release: async () => {} };
+  }
+
+  async close(): Promise<void> {}
+}
+
+export async function fsyncDir(dir: string): Promise<void> {
+  const fh = await open(dir, 'r');
+  try {
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}
