@@ -268,18 +268,21 @@ export async function unpackArchive(path: string, opts: { tmpDir: string; limits
 }
 
 /**
- * Read every member of a zip (e.g. an office file) without writing anything, enforcing the limits,
- * and return the named parts' bytes (each capped at limits.maxXmlBytes).
+ * Read every member of a zip (e.g. an office file) without writing anything, enforcing the archive
+ * limits on all of them and limits.maxXmlBytes on every .xml/.rels part; return the `wanted` parts.
  */
 export async function readZipParts(path: string, wanted: (name: string) => boolean, limits: SafetyLimits): Promise<Map<string, Buffer>> {
   const size = (await stat(path)).size;
   const budget = new Budget(limits, size);
   const parts = new Map<string, Buffer>();
   let count = 0;
-  const zip = await new Promise<yauzl.ZipFile>((res, rej) =>
-    yauzl.open(path, { lazyEntries: true, autoClose: false, decodeStrings: false, validateEntrySizes: true }, (err, z) => (err ? rej(err) : res(z!))));
+  let zip: yauzl.ZipFile | undefined;
   try {
+    zip = await new Promise<yauzl.ZipFile>((res, rej) =>
+      yauzl.open(path, { lazyEntries: true, autoClose: false, decodeStrings: false, validateEntrySizes: true }, (err, z) => (err ? rej(err) : res(z!))));
+    const z = zip;
     await new Promise<void>((resolve, reject) => {
+      const zip = z;
       zip.on('error', reject);
       zip.on('end', () => resolve());
       zip.on('entry', (entry: YauzlEntry) => {
@@ -289,16 +292,15 @@ export async function readZipParts(path: string, wanted: (name: string) => boole
           if (name.endsWith('/') || entry.isEncrypted()) return;
           if (entry.compressionMethod !== 0 && entry.compressionMethod !== 8) return;
           const keep = wanted(name);
+          const capped = keep || /\.(xml|rels)$/i.test(name);
           const st = await new Promise<Readable>((res, rej) => zip.openReadStream(entry, (err, r) => (err ? rej(err) : res(r!))));
           const chunks: Buffer[] = [];
           let n = 0;
           for await (const c of st as AsyncIterable<Buffer>) {
             budget.addTotal(c.length);
             n += c.length;
-            if (keep) {
-              if (n > limits.maxXmlBytes) { st.destroy(); throw new LimitError('archive', `part ${name} is larger than ${mib(limits.maxXmlBytes)} (limit)`); }
-              chunks.push(c);
-            }
+            if (capped && n > limits.maxXmlBytes) { st.destroy(); throw new LimitError('archive', `part ${name} is larger than ${mib(limits.maxXmlBytes)} (limit)`); }
+            if (keep) chunks.push(c);
           }
           if (keep) parts.set(name, Buffer.concat(chunks));
         })().then(() => zip.readEntry(), reject);
@@ -309,7 +311,7 @@ export async function readZipParts(path: string, wanted: (name: string) => boole
     if (e instanceof LimitError) throw new PermanentError('E_ARCHIVE_LIMIT', `skipped: ${e.message}`);
     throw new PermanentError('E_DOC_INVALID', `skipped: damaged document container (${(e as Error).message.slice(0, 200)})`, e);
   } finally {
-    zip.close();
+    zip?.close();
   }
   return parts;
 }

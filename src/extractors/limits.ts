@@ -39,7 +39,7 @@ export const DEFAULT_LIMITS: Readonly<SafetyLimits> = Object.freeze({
   thumbnailPages: 3,
   toolTimeoutMs: 5 * 60_000,
   toolMemoryBytes: 1024 ** 3,
-  maxXmlBytes: 256 * 1024 ** 2,
+  maxXmlBytes: 64 * 1024 ** 2,
 });
 
 const ENV: Record<keyof SafetyLimits, string> = {
