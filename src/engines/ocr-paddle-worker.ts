@@ -63,9 +63,14 @@ const ocrPromise = BaseOcr.create({
   onnxOptions: { intraOpNumThreads: threads, interOpNumThreads: 1, executionMode: 'sequential' },
 } as never);
 
-interface Job { id: number; data: Uint8Array; width: number; height: number }
+interface Job { id: number; data: Uint8Array; width: number; height: number; simulateCrash?: boolean }
 
 parentPort!.on('message', async (job: Job) => {
+  if (job.simulateCrash) {
+    // Tests: the failure mode opencv-js turns into an abort — an unhandled rejection in this thread.
+    void Promise.reject(new Error('simulated unhandled rejection'));
+    return;
+  }
   try {
     const ocr = await ocrPromise;
     const lines = (await ocr.detect({ data: job.data, width: job.width, height: job.height } as never)) as Array<{

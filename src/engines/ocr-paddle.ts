@@ -96,7 +96,7 @@ class PaddleWorker {
     else this.#busy = false;
   }
 
-  async recognise(img: PreparedImage, timeoutMs: number): Promise<RawLine[]> {
+  async recognise(img: PreparedImage, timeoutMs: number, simulateCrash = false): Promise<RawLine[]> {
     await this.#acquire();
     try {
       const ready = this.#start();
@@ -117,7 +117,7 @@ class PaddleWorker {
           }, timeoutMs);
           this.#pending = { id, resolve, reject, timer };
           const data = new Uint8Array(img.data.buffer, img.data.byteOffset, img.data.byteLength);
-          w.postMessage({ id, data, width: img.width, height: img.height });
+          w.postMessage({ id, data, width: img.width, height: img.height, simulateCrash });
         });
       } finally {
         if (this.#worker === w) w.unref();
@@ -144,6 +144,19 @@ function worker(): PaddleWorker {
 /** Stop the worker (tests, shutdown). The next call starts a new one. */
 export async function closePaddle(): Promise<void> {
   await shared?.close();
+}
+
+/**
+ * Tests only: make the worker hit an unhandled rejection while working on an image, which is what
+ * opencv-js turns into an abort. The call rejects with E_OCR_CRASHED; the next call gets a new worker.
+ */
+export async function simulatePaddleCrash(): Promise<void> {
+  const img = blankImage();
+  await worker().recognise(img, 60_000, true);
+}
+
+function blankImage(): PreparedImage {
+  return { data: Buffer.alloc(32 * 32 * 4, 255), width: 32, height: 32, channels: 4, displayWidth: 32, displayHeight: 32, scale: 1, format: 'raw', pages: 1 };
 }
 
 /** How many times the worker died and was replaced (for tests and status). */
