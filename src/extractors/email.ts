@@ -8,11 +8,12 @@ import { PermanentError } from '../errors.ts';
 import type { SafetyLimits } from './limits.ts';
 import type { Extracted, ExtractContext } from './types.ts';
 import { cleanMemberName } from './archive.ts';
+import { htmlToText } from './text.ts';
 
 function addresses(a: AddressObject | AddressObject[] | undefined): string | undefined {
   if (!a) return undefined;
   const list = Array.isArray(a) ? a : [a];
-  const s = list.map((x) => x.text).filter(Boolean).join(', ');
+  const s = list.flatMap((x) => x.value).map((v) => (v.name ? `${v.name} <${v.address ?? ''}>` : v.address ?? '')).filter(Boolean).join(', ');
   return s || undefined;
 }
 
@@ -47,7 +48,8 @@ export async function extractEmail(path: string, _ctx: ExtractContext): Promise<
     .map((k) => `${k[0]!.toUpperCase()}${k.slice(1)}: ${fields[k]}`);
   const names = mail.attachments.map((a) => a.filename).filter(Boolean);
   if (names.length) head.push(`Attachments: ${names.join(', ')}`);
-  const body = (mail.text ?? '').trim();
+  // mailparser fills `text` from a text/plain part; an HTML-only message gets the shared HTML→text (no scripts/styles).
+  const body = (mail.text?.trim() || (typeof mail.html === 'string' ? htmlToText(mail.html).text : '')).trim();
   const out: Extracted = { text: head.join('\n') + (body ? '\n\n' + body : ''), fields };
   if (mail.subject) out.title = mail.subject;
   if (fields.from) out.author = fields.from;
