@@ -1,0 +1,72 @@
+// pg-boss on the same database as everything else (PGlite through its adapter, or PostgreSQL).
+// Retries with back-off for transient errors; a job whose worker died expires and is retried.
+import { PgBoss } from 'pg-boss';
+import type { Db } from '../db/create-db.ts';
+import { QUEUES, type AnalyseJob, type QueueClass } from './jobs.ts';
+
+export interface QueueOptions {
+  retryLimit: number;
+  expireSeconds: number;
+  databaseUrl?: string;
+}
+
+export class JobQueue {
+  readonly boss: PgBoss;
+  private readonly opts: QueueOptions;
+  private started = false;
+
+  constructor(db: Db, opts: QueueOptions) {
+    this.opts = opts;
+    const common = { schema: 'pgboss', supervise: true, schedule: false, superviseIntervalSeconds: 30, monitorIntervalSeconds: 60 } as const;
+    this.boss = db.kind === 'postgres' && opts.databaseUrl
+      ? new PgBoss({ ...common, connectionString: opts.databaseUrl, max: 4 })
+      : new PgBoss({ ...common, db: { executeSql: (t: string, v?: unknown[]) => db.executeSql(t, v) }, backend: 'pglite' } as never);
+    this.boss.on('error', () => {}); // surfaced through job failures and status, not as crashes
+  }
+
+  async start(): Promise<void> {
+    this.starting ??= this.doStart();
+    return this.starting;
+  }
+
+  private starting: Promise<void> | null = null;
+
+  private async doStart(): Promise<void> {
+    await this.boss.start();
+    for (const name of Object.values(QUEUES)) {
+      await this.boss.createQueue(name, {
+        retryLimit: this.opts.retryLimit, retryDelay: 5, retryBackoff: true,
+        expireInSeconds: this.opts.expireSeconds, deleteAfterSeconds: 7 * 24 * 3600,
+      }).catch(() => {});
+    }
+    this.started = true;
+  }
+
+  async enqueue(jobs: { cls: QueueClass; data: AnalyseJob }[]): Promise<void> {
+    await this.start();
+    const byQueue = new Map<string, AnalyseJob[]>();
+    for (const j of jobs) {
+      const q = QUEUES[j.cls];
+      byQueue.set(q, [...(byQueue.get(q) ?? []), j.data]);
+    }
+    for (const [name, list] of byQueue)
+      for (let i = 0; i < list.length; i += 500) await this.boss.insert(name, list.slice(i, i + 500).map((data) => ({ data })));
+  }
+
+  async pending(): Promise<number> {
+    let n = 0;
+    for (const name of Object.values(QUEUES)) {
+      const q = await this.boss.getQueue(name).catch(() => null);
+      n += (q as { queuedCount?: number; activeCount?: number } | null)?.queuedCount ?? 0;
+      n += (q as { activeCount?: number } | null)?.activeCount ?? 0;
+    }
+    return n;
+  }
+
+  async stop(graceful = true): Promise<void> {
+    if (!this.started) return;
+    this.started = false;
+    this.starting = null;
+    await this.boss.stop({ graceful, wait: true, timeout: 15_000, close: true } as never).catch(() => {});
+  }
+}

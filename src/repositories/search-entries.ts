@@ -1,0 +1,109 @@
+// The searchable text units (a page, a transcript segment, an OCR line, a label), one row each, with
+// where they came from. PostgreSQL's tsvector column indexes them; the embedded FTS5 index mirrors them.
+import type { Db } from '../db/create-db.ts';
+import type { TextEntry } from '../analysers/types.ts';
+
+export interface EntryRow {
+  id: number;
+  assetId: string;
+  analyser: string;
+  type: string;
+  collection: string;
+  text: string;
+  page: number | null;
+  start: number | null;
+  end: number | null;
+  box: number[] | null;
+}
+
+export interface EntryTarget {
+  assetId: string;
+  type: string;
+  collection: string;
+}
+
+function toEntry(r: Record<string, any>): EntryRow {
+  return {
+    id: Number(r.id), assetId: r.asset_id, analyser: r.analyser, type: r.type, collection: r.collection, text: r.text,
+    page: r.page ?? null, start: r.start_s ?? null, end: r.end_s ?? null, box: r.box ?? null,
+  };
+}
+
+/** PostgreSQL text columns cannot hold NUL. */
+const clean = (s: string) => s.replace(/\u0000/g, ' ');
+
+export class SearchEntriesRepo {
+  private readonly db: Db;
+  constructor(db: Db) {
+    this.db = db;
+  }
+
+  /** Replaces the entries of (asset, analyser) for every target asset. */
+  async replace(targets: EntryTarget[], analyser: string, entries: TextEntry[]): Promise<void> {
+    if (!targets.length) return;
+    await this.db.k.deleteFrom('search_entries').where('asset_id', 'in', targets.map((t) => t.assetId)).where('analyser', '=', analyser).execute();
+    const rows = targets.flatMap((t) => entries.filter((e) => e.text && e.text.trim()).map((e) => ({
+      asset_id: t.assetId, analyser, type: t.type, collection: t.collection, text: clean(e.text),
+      page: e.page ?? null, start_s: e.start ?? null, end_s: e.end ?? null, box: e.box ? JSON.stringify(e.box) : null,
+    })));
+    for (let i = 0; i < rows.length; i += 500) await this.db.k.insertInto('search_entries').values(rows.slice(i, i + 500)).execute();
+  }
+
+  /** Gives a new asset the entries already extracted for another asset with the same content. */
+  async copy(fromAssetId: string, to: EntryTarget): Promise<void> {
+    await this.db.executeSql(
+      `INSERT INTO search_entries (asset_id, analyser, type, collection, text, page, start_s, end_s, box)
+       SELECT $2, analyser, $3, $4, text, page, start_s, end_s, box FROM search_entries WHERE asset_id = $1 ORDER BY id`,
+      [fromAssetId, to.assetId, to.type, to.collection]);
+  }
+
+  async deleteForAssets(assetIds: string[]): Promise<void> {
+    if (!assetIds.length) return;
+    await this.db.k.deleteFrom('search_entries').where('asset_id', 'in', assetIds).execute();
+  }
+
+  async since(afterId: number, limit: number): Promise<EntryRow[]> {
+    const rows = await this.db.k.selectFrom('search_entries')
+      .select(['id', 'asset_id', 'analyser', 'type', 'collection', 'text', 'page', 'start_s', 'end_s', 'box'])
+      .where('id', '>', String(afterId) as never).orderBy('id').limit(limit).execute();
+    return rows.map(toEntry);
+  }
+
+  async stats(): Promise<{ count: number; maxId: number }> {
+    const r = await this.db.executeSql('SELECT count(*)::int AS n, coalesce(max(id), 0)::bigint AS m FROM search_entries');
+    return { count: Number(r.rows[0].n), maxId: Number(r.rows[0].m) };
+  }
+
+  async forAssets(assetIds: string[], analyser?: string): Promise<EntryRow[]> {
+    if (!assetIds.length) return [];
+    let q = this.db.k.selectFrom('search_entries')
+      .select(['id', 'asset_id', 'analyser', 'type', 'collection', 'text', 'page', 'start_s', 'end_s', 'box'])
+      .where('asset_id', 'in', assetIds);
+    if (analyser) q = q.where('analyser', '=', analyser);
+    return (await q.orderBy('id').execute()).map(toEntry);
+  }
+
+  /** Entries matching a tsquery, best first; PostgreSQL ranking with a candidate cap. */
+  async pgMatch(tsquery: string, f: { types?: string[]; collections?: string[]; limit: number; candidateCap: number }): Promise<{ rows: (EntryRow & { score: number })[]; total: number }> {
+    const params: unknown[] = [tsquery];
+    const where: string[] = ['tsv @@ q'];
+    if (f.types?.length) {
+      params.push(f.types);
+      where.push(`type = ANY($${params.length})`);
+    }
+    if (f.collections) {
+      params.push(f.collections);
+      where.push(`collection = ANY($${params.length})`);
+    }
+    params.push(f.candidateCap, f.limit);
+    const capP = params.length - 1;
+    const limP = params.length;
+    const body = `FROM search_entries, to_tsquery('simple', $1) q WHERE ${where.join(' AND ')}`;
+    const r = await this.db.executeSql(
+      `WITH cand AS (SELECT id, asset_id, analyser, type, collection, text, page, start_s, end_s, box, tsv, q ${body} LIMIT $${capP})
+       SELECT id, asset_id, analyser, type, collection, text, page, start_s, end_s, box, ts_rank_cd(tsv, q, 1|32) AS score
+       FROM cand ORDER BY score DESC, id LIMIT $${limP}`, params);
+    const t = await this.db.executeSql(`SELECT count(DISTINCT asset_id)::int AS n FROM (SELECT asset_id ${body} LIMIT $${capP}) s`, params.slice(0, capP));
+    return { rows: r.rows.map((x) => ({ ...toEntry(x), score: Number(x.score) })), total: Number(t.rows[0]?.n ?? 0) };
+  }
+}

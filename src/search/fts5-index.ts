@@ -1,0 +1,141 @@
+// Embedded full-text index: SQLite FTS5 (node:sqlite) in DATA/db/search.sqlite. PostgreSQL's ranked
+// search has to rank every match (650 ms for a common word at 100k documents in PGlite); FTS5's bm25
+// over its own inverted index is what the benchmark holds us to. search_entries in PGlite stays the
+// source of truth: this file is rebuilt from it when missing, corrupt or out of step.
+import { rmSync } from 'node:fs';
+import type { DatabaseSync, StatementSync } from 'node:sqlite';
+import type { SearchEntriesRepo, EntryRow } from '../repositories/search-entries.ts';
+import { toFts5, type ParsedQuery } from './query.ts';
+import type { IndexFilters, IndexHit, SearchIndex } from './search-index.ts';
+
+const SCHEMA_VERSION = '1';
+
+export class Fts5Index implements SearchIndex {
+  readonly kind = 'fts5' as const;
+  private readonly db: DatabaseSync;
+  private readonly entries: SearchEntriesRepo;
+  private readonly insert: StatementSync;
+  private watermark = 0;
+
+  private constructor(db: DatabaseSync, entries: SearchEntriesRepo) {
+    this.db = db;
+    this.entries = entries;
+    this.insert = db.prepare('INSERT INTO fts (rowid, text, asset_id, analyser, type, collection, page, start_s, end_s, box) VALUES (?,?,?,?,?,?,?,?,?,?)');
+  }
+
+  static async open(file: string, entries: SearchEntriesRepo): Promise<Fts5Index> {
+    const { DatabaseSync } = await import('node:sqlite');
+    let db: DatabaseSync;
+    try {
+      db = Fts5Index.init(new DatabaseSync(file));
+    } catch {
+      // A corrupt or foreign file: the index is derived data, so start it again.
+      for (const suffix of ['', '-wal', '-shm', '-journal']) rmSync(file + suffix, { force: true });
+      db = Fts5Index.init(new DatabaseSync(file));
+    }
+    const idx = new Fts5Index(db, entries);
+    await idx.reconcile();
+    return idx;
+  }
+
+  private static init(db: DatabaseSync): DatabaseSync {
+    db.exec(`PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;
+      CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v TEXT);
+      CREATE VIRTUAL TABLE IF NOT EXISTS fts USING fts5(text, asset_id UNINDEXED, analyser UNINDEXED, type UNINDEXED,
+        collection UNINDEXED, page UNINDEXED, start_s UNINDEXED, end_s UNINDEXED, box UNINDEXED,
+        tokenize = 'unicode61 remove_diacritics 2');`);
+    const v = db.prepare("SELECT v FROM meta WHERE k = 'schema'").get() as { v: string } | undefined;
+    if (v && v.v !== SCHEMA_VERSION) throw new Error('index schema changed');
+    db.prepare("INSERT OR REPLACE INTO meta (k, v) VALUES ('schema', ?)").run(SCHEMA_VERSION);
+    return db;
+  }
+
+  /** Same row count and highest id as the source of truth, or rebuild. */
+  private async reconcile(): Promise<void> {
+    const src = await this.entries.stats();
+    const mine = this.db.prepare('SELECT count(*) AS n, coalesce(max(rowid), 0) AS m FROM fts').get() as { n: number; m: number };
+    if (mine.m > src.maxId || (mine.m === src.maxId && mine.n !== src.count) || mine.n > src.count) {
+      this.db.exec("DELETE FROM fts; INSERT INTO fts(fts) VALUES ('optimize');");
+      this.watermark = 0;
+    } else {
+      this.watermark = mine.m;
+    }
+    await this.sync();
+    const after = this.db.prepare('SELECT count(*) AS n FROM fts').get() as { n: number };
+    if (after.n !== src.count) {
+      // Rows were deleted below the watermark while we were not looking (erasure in another process).
+      this.db.exec('DELETE FROM fts');
+      this.watermark = 0;
+      await this.sync();
+    }
+  }
+
+  async sync(): Promise<void> {
+    for (;;) {
+      const rows = await this.entries.since(this.watermark, 5000);
+      if (!rows.length) return;
+      this.db.exec('BEGIN');
+      try {
+        for (const r of rows)
+          this.insert.run(r.id, r.text, r.assetId, r.analyser, r.type, r.collection, r.page, r.start, r.end, r.box ? JSON.stringify(r.box) : null);
+        this.db.exec('COMMIT');
+      } catch (e) {
+        this.db.exec('ROLLBACK');
+        throw e;
+      }
+      this.watermark = rows[rows.length - 1]!.id;
+    }
+  }
+
+  async removeAssets(assetIds: string[]): Promise<void> {
+    if (!assetIds.length) return;
+    const del = this.db.prepare('DELETE FROM fts WHERE asset_id = ?');
+    this.db.exec('BEGIN');
+    for (const id of assetIds) del.run(id);
+    this.db.exec('COMMIT');
+  }
+
+  async query(q: ParsedQuery, f: IndexFilters): Promise<{ total: number; hits: IndexHit[] }> {
+    await this.sync();
+    const match = toFts5(q);
+    const where = ['fts MATCH ?'];
+    const params: (string | number)[] = [match];
+    if (f.types?.length) {
+      where.push(`type IN (${f.types.map(() => '?').join(',')})`);
+      params.push(...f.types);
+    }
+    if (f.collections) {
+      if (!f.collections.length) return { total: 0, hits: [] };
+      where.push(`collection IN (${f.collections.map(() => '?').join(',')})`);
+      params.push(...f.collections);
+    }
+    const w = where.join(' AND ');
+    // Best entries first; an asset's score is its best entry's. Over-fetch so that `limit` distinct assets come back.
+    const want = f.limit * 4 + 20;
+    const rows = this.db.prepare(
+      `SELECT rowid AS id, asset_id, analyser, type, collection, text, page, start_s, end_s, box, bm25(fts) AS score
+       FROM fts WHERE ${w} ORDER BY score LIMIT ?`).all(...params, want) as Record<string, any>[];
+    const hits = new Map<string, IndexHit>();
+    for (const r of rows) {
+      const e: EntryRow = {
+        id: Number(r.id), assetId: r.asset_id, analyser: r.analyser, type: r.type, collection: r.collection, text: r.text,
+        page: r.page ?? null, start: r.start_s ?? null, end: r.end_s ?? null, box: r.box ? JSON.parse(r.box) : null,
+      };
+      const h = hits.get(e.assetId);
+      if (h) h.entries.push(e);
+      else if (hits.size < f.limit) hits.set(e.assetId, { assetId: e.assetId, score: -Number(r.score), entries: [e] });
+    }
+    const total = rows.length < want && hits.size < f.limit
+      ? hits.size
+      : Number((this.db.prepare(`SELECT count(DISTINCT asset_id) AS n FROM fts WHERE ${w}`).get(...params) as { n: number }).n);
+    return { total, hits: [...hits.values()] };
+  }
+
+  async compact(): Promise<void> {
+    this.db.exec("INSERT INTO fts(fts) VALUES ('optimize'); VACUUM; PRAGMA wal_checkpoint(TRUNCATE);");
+  }
+
+  async close(): Promise<void> {
+    this.db.close();
+  }
+}

@@ -1,0 +1,101 @@
+// Search over every extracted text. Results are assets; each hit says where it matched (analyser,
+// page, time range, box) with a snippet. Every search is audited with its query, filters and count.
+import { usageError } from '../errors.ts';
+import type { AssetsRepo } from '../repositories/assets.ts';
+import type { EntryRow } from '../repositories/search-entries.ts';
+import { parseQuery } from '../search/query.ts';
+import type { SearchIndex } from '../search/search-index.ts';
+import { findMatches, makeSnippet } from '../search/snippet.ts';
+import type { Actor, AuditService } from './audit.ts';
+import type { AccessPolicy } from './access.ts';
+
+export const TYPES = ['image', 'video', 'audio', 'document', 'archive', 'email', 'other'] as const;
+
+export interface SearchParams {
+  query: string;
+  type?: string;
+  collection?: string;
+  limit?: number;
+  purpose?: string | null;
+}
+
+export interface SearchMatch {
+  analyser: string;
+  text: string;
+  start?: number;
+  end?: number;
+  page?: number;
+  box?: number[];
+}
+
+export interface SearchHit {
+  assetId: string;
+  path: string;
+  type: string;
+  collection: string;
+  score: number;
+  snippet: string;
+  matches: SearchMatch[];
+}
+
+export interface SearchResponse {
+  total: number;
+  hits: SearchHit[];
+}
+
+const SHORT = 240;
+
+function toMatch(e: EntryRow, q: ReturnType<typeof parseQuery>): SearchMatch {
+  const hl = findMatches(e.text, q, 20);
+  const m: SearchMatch = { analyser: e.analyser, text: e.text.length > SHORT ? makeSnippet(e.text, hl) : e.text };
+  if (e.start !== null) m.start = e.start;
+  if (e.end !== null) m.end = e.end;
+  if (e.start === null && hl.length) {
+    // Text sources: UTF-16 offsets of the first match within this entry's text.
+    m.start = hl[0]!.start;
+    m.end = hl[0]!.end;
+  }
+  if (e.page !== null) m.page = e.page;
+  if (e.box) m.box = e.box;
+  return m;
+}
+
+export class SearchService {
+  private readonly index: SearchIndex;
+  private readonly assets: AssetsRepo;
+  private readonly audit: AuditService;
+  private readonly access: AccessPolicy;
+
+  constructor(index: SearchIndex, assets: AssetsRepo, audit: AuditService, access: AccessPolicy) {
+    this.index = index;
+    this.assets = assets;
+    this.audit = audit;
+    this.access = access;
+  }
+
+  async search(p: SearchParams, actor: Actor): Promise<SearchResponse> {
+    const limit = p.limit ?? 20;
+    if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw usageError('--limit must be a whole number from 1 to 1000');
+    if (p.type && !(TYPES as readonly string[]).includes(p.type)) throw usageError(`--type must be one of ${TYPES.join(', ')}`);
+    const q = parseQuery(p.query);
+    const collections = await this.access.readableCollections(actor, 'search', p.collection ?? null, p.purpose ?? null, p.query);
+    const r = await this.index.query(q, { ...(p.type ? { types: [p.type] } : {}), collections, limit });
+    const assets = new Map((await this.assets.getMany(r.hits.map((h) => h.assetId))).map((a) => [a.id, a]));
+    const hits: SearchHit[] = [];
+    for (const h of r.hits) {
+      const a = assets.get(h.assetId);
+      if (!a) continue;
+      const best = h.entries[0]!;
+      hits.push({
+        assetId: a.id, path: a.path, type: a.type, collection: a.collection, score: Math.round(h.score * 1e4) / 1e4,
+        snippet: makeSnippet(best.text, findMatches(best.text, q)),
+        matches: h.entries.slice(0, 20).map((e) => toMatch(e, q)),
+      });
+    }
+    await this.audit.record({
+      actor: actor.name, action: 'search', target: null, purpose: p.purpose ?? null, outcome: 'ok',
+      detail: { query: p.query, type: p.type ?? null, collection: p.collection ?? null, total: r.total, returned: hits.length },
+    });
+    return { total: r.total, hits };
+  }
+}
