@@ -200,6 +200,15 @@ test('nextEvent builds a chain that verifies (sync and async sources)', async ()
   assert.deepEqual(await verifyChain(chain), { ok: true, events: 50, lastHash: chain[49]!.hash });
   assert.equal((await verifyChain(asAsync(chain))).ok, true);
   assert.deepEqual(await verifyChain([]), { ok: true, events: 0, lastHash: GENESIS });
+  // Batches (arrays) as a DB reader would yield pages, sync and async, and mixed with single events.
+  const pages = [chain.slice(0, 7), chain.slice(7, 30), [], chain.slice(30)];
+  assert.deepEqual(await verifyChain(pages), { ok: true, events: 50, lastHash: chain[49]!.hash });
+  assert.deepEqual(await verifyChain(asAsync<AuditEvent | AuditEvent[]>([chain[0]!, chain.slice(1, 20), ...chain.slice(20)])),
+    { ok: true, events: 50, lastHash: chain[49]!.hash });
+  const badPages = clone(chain);
+  badPages[33]!.outcome = 'refused';
+  assert.deepEqual((await verifyChain(asAsync([badPages.slice(0, 30), badPages.slice(30)]))).firstBroken,
+    { seq: 34, reason: 'hash mismatch: event was edited' });
   // A suffix verifies from a trusted point.
   const tail = await verifyChain(chain.slice(20), { startSeq: 21, startPrevHash: chain[19]!.hash });
   assert.equal(tail.ok, true);

@@ -129,19 +129,28 @@ export class ChainChecker {
   }
 
   check(e: AuditEvent): Buffer | Broken {
-    const bad = malformedReason(e);
     const seq = this.expectedSeq;
-    if (bad !== null) {
-      const at = isPlainObject(e) && Number.isSafeInteger(e.seq) ? (e.seq as number) : seq;
-      return { seq: at, reason: `malformed event: ${bad}` };
+    // Cheap type checks on the hot path; the full (regex) diagnosis runs only once something is wrong.
+    if (
+      typeof e !== 'object' || e === null || typeof e.seq !== 'number' || typeof e.hash !== 'string' ||
+      typeof e.prevHash !== 'string' || typeof e.time !== 'string' || typeof e.actor !== 'string' ||
+      typeof e.action !== 'string' || typeof e.outcome !== 'string' ||
+      (e.target !== null && typeof e.target !== 'string') || (e.purpose !== null && typeof e.purpose !== 'string') ||
+      (e.detail !== null && (typeof e.detail !== 'object' || Array.isArray(e.detail)))
+    ) {
+      return this.malformed(e, seq) ?? { seq, reason: 'malformed event' };
     }
-    if (e.seq > seq) {
-      return {
-        seq,
-        reason: e.seq === seq + 1 ? `sequence gap: event ${seq} missing` : `sequence gap: events ${seq}..${e.seq - 1} missing`,
-      };
+    if (e.seq !== seq) {
+      const bad = this.malformed(e, seq);
+      if (bad) return bad;
+      if (e.seq > seq) {
+        return {
+          seq,
+          reason: e.seq === seq + 1 ? `sequence gap: event ${seq} missing` : `sequence gap: events ${seq}..${e.seq - 1} missing`,
+        };
+      }
+      return { seq: e.seq, reason: `out of order: event ${e.seq} comes after event ${seq - 1}` };
     }
-    if (e.seq < seq) return { seq: e.seq, reason: `out of order: event ${e.seq} comes after event ${seq - 1}` };
     let digest: Buffer;
     try {
       digest = eventDigest(e);
@@ -149,9 +158,11 @@ export class ChainChecker {
       if (err instanceof JcsError) return { seq, reason: `malformed event: ${err.message}` };
       throw err;
     }
-    if (digest.toString('hex') !== e.hash) return { seq, reason: 'hash mismatch: event was edited' };
+    // A match also proves `hash` is well-formed (the computed hex is), and prevHash equal to the previous,
+    // already checked hash is well-formed too — so no format regexes per event.
+    if (digest.toString('hex') !== e.hash) return this.malformed(e, seq) ?? { seq, reason: 'hash mismatch: event was edited' };
     if (e.prevHash !== this.prevHash) {
-      return {
+      return this.malformed(e, seq) ?? {
         seq,
         reason: seq === 1 ? 'chain broken: first event does not start from the genesis hash'
           : `chain broken: prevHash does not match event ${seq - 1} (rows replaced, reordered or re-hashed)`,
@@ -160,6 +171,36 @@ export class ChainChecker {
     this.expectedSeq = seq + 1;
     this.prevHash = e.hash;
     return digest;
+  }
+
+  private malformed(e: unknown, seq: number): Broken | null {
+    const bad = malformedReason(e);
+    if (bad === null) return null;
+    const at = isPlainObject(e) && Number.isSafeInteger(e.seq) ? (e.seq as number) : seq;
+    return { seq: at, reason: `malformed event: ${bad}` };
+  }
+}
+
+/**
+ * Events in seq order, one by one or in batches (arrays). Batches matter for speed: an async generator costs
+ * about as much per item as hashing does, so a DB reader should yield each fetched page as one array.
+ */
+export type EventSource =
+  | Iterable<AuditEvent | readonly AuditEvent[]>
+  | AsyncIterable<AuditEvent | readonly AuditEvent[]>;
+
+/** Calls `visit` on each event of a source, flattening batches; stops when it returns false. */
+export async function forEachEvent(source: EventSource, visit: (e: AuditEvent) => boolean): Promise<void> {
+  const each = (item: AuditEvent | readonly AuditEvent[]): boolean => {
+    if (!Array.isArray(item)) return visit(item as AuditEvent);
+    for (const e of item as readonly AuditEvent[]) if (!visit(e)) return false;
+    return true;
+  };
+  if (Symbol.asyncIterator in source) {
+    for await (const item of source) if (!each(item)) return;
+  } else {
+    // Sync sources skip the per-item await.
+    for (const item of source) if (!each(item)) return;
   }
 }
 
@@ -177,15 +218,21 @@ export type VerifyChainOptions = {
  * invisible to the chain alone — signed checkpoints (verify.ts) catch that.
  */
 export async function verifyChain(
-  events: Iterable<AuditEvent> | AsyncIterable<AuditEvent>,
+  events: EventSource,
   opts: VerifyChainOptions = {},
 ): Promise<ChainResult> {
   const checker = new ChainChecker(opts.startSeq ?? 1, opts.startPrevHash ?? GENESIS);
   let count = 0;
-  for await (const e of events) {
+  let broken: Broken | undefined;
+  await forEachEvent(events, (e) => {
     const r = checker.check(e);
-    if (!Buffer.isBuffer(r)) return { ok: false, events: count, lastHash: checker.prevHash, firstBroken: r };
+    if (!Buffer.isBuffer(r)) {
+      broken = r;
+      return false;
+    }
     count++;
-  }
-  return { ok: true, events: count, lastHash: checker.prevHash };
+    return true;
+  });
+  return broken ? { ok: false, events: count, lastHash: checker.prevHash, firstBroken: broken }
+    : { ok: true, events: count, lastHash: checker.prevHash };
 }

@@ -146,36 +146,58 @@ export function inclusionProof(leafIndex: number, treeSize: number, getLeafHash:
 }
 
 /**
- * Same proof from a stream of the first treeSize leaf hashes in order (e.g. straight from the events
- * table), in O(log n) memory. Extra items after treeSize are ignored; too few is an error.
+ * Builds PATH(leafIndex, D[treeSize]) from the leaf hashes pushed in order, in O(log n) memory: the proof's
+ * subtrees are disjoint, so one pass fills each as its last leaf arrives.
  */
+export class ProofCollector {
+  readonly leafIndex: number;
+  readonly treeSize: number;
+  /** Leaves pushed so far. */
+  count = 0;
+  private readonly order: Array<{ end: number; at: number }>;
+  private readonly proof: Hash[];
+  private cur = 0;
+  private builder = new MerkleBuilder();
+
+  constructor(leafIndex: number, treeSize: number) {
+    const ranges = proofRanges(leafIndex, treeSize);
+    this.leafIndex = leafIndex;
+    this.treeSize = treeSize;
+    this.proof = new Array(ranges.length);
+    this.order = ranges.map((r, i) => ({ start: r[0], end: r[1], at: i })).sort((a, b) => a.start - b.start);
+  }
+
+  /** Adds leaf number `count`; returns false once the tree is complete (extra leaves are ignored). */
+  push(h: Uint8Array): boolean {
+    if (this.count >= this.treeSize) return false;
+    const i = this.count++;
+    if (i !== this.leafIndex) {
+      this.builder.pushLeafHash(Buffer.from(h));
+      if (i === this.order[this.cur]!.end - 1) {
+        this.proof[this.order[this.cur]!.at] = this.builder.root();
+        this.builder = new MerkleBuilder();
+        this.cur++;
+      }
+    }
+    return this.count < this.treeSize;
+  }
+
+  /** The proof; throws if fewer than treeSize leaves were pushed. */
+  finish(): Hash[] {
+    if (this.count < this.treeSize) throw new RangeError(`only ${this.count} leaves for a tree of ${this.treeSize}`);
+    return this.proof;
+  }
+}
+
+/** Same proof from a stream of (at least) the first treeSize leaf hashes in order. */
 export async function inclusionProofFromStream(
   leafIndex: number,
   treeSize: number,
   leafHashes: Iterable<Uint8Array> | AsyncIterable<Uint8Array>,
 ): Promise<Hash[]> {
-  const ranges = proofRanges(leafIndex, treeSize);
-  const proof: Hash[] = new Array(ranges.length);
-  // Ranges are disjoint; visit them by start so one pass over the leaves fills every proof element.
-  const order = ranges.map((r, i) => ({ start: r[0], end: r[1], at: i })).sort((a, b) => a.start - b.start);
-  let cur = 0;
-  let builder = new MerkleBuilder();
-  let i = 0;
-  for await (const h of leafHashes) {
-    if (i >= treeSize) break;
-    if (i !== leafIndex) {
-      const r = order[cur]!;
-      builder.pushLeafHash(Buffer.from(h));
-      if (i === r.end - 1) {
-        proof[r.at] = builder.root();
-        builder = new MerkleBuilder();
-        cur++;
-      }
-    }
-    i++;
-  }
-  if (i < treeSize) throw new RangeError(`only ${i} leaves for a tree of ${treeSize}`);
-  return proof;
+  const c = new ProofCollector(leafIndex, treeSize);
+  for await (const h of leafHashes) if (!c.push(h)) break;
+  return c.finish();
 }
 
 /**

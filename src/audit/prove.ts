@@ -2,9 +2,9 @@
 // computed in one streaming pass over the stored event hashes (O(log n) memory).
 
 import { AppError } from '../errors.ts';
-import type { AuditEvent } from './chain.ts';
+import { forEachEvent, type EventSource } from './chain.ts';
 import type { Checkpoint } from './checkpoint.ts';
-import { inclusionProofFromStream, leafHash, MerkleBuilder, verifyInclusion } from './merkle.ts';
+import { leafHash, ProofCollector, rootFromInclusionProof, verifyInclusion } from './merkle.ts';
 
 export type EventProof = {
   seq: number;
@@ -22,12 +22,12 @@ export type EventProof = {
 };
 
 /**
- * Proof that event `seq` is in the tree signed by `checkpoint`. `events` must yield events from seq 1 in order
- * (only `seq` and `hash` are read; it stops after checkpoint.treeSize). Throws when the event is beyond the
+ * Proof that event `seq` is in the tree signed by `checkpoint`. `events` must yield events from seq 1 in order,
+ * singly or in pages (only `seq` and `hash` are read; it stops after checkpoint.treeSize). Throws when the event is beyond the
  * checkpoint or the stored hashes no longer produce the checkpoint's root (then run `audit verify`).
  */
 export async function proveEvent(input: {
-  events: Iterable<Pick<AuditEvent, 'seq' | 'hash'>> | AsyncIterable<Pick<AuditEvent, 'seq' | 'hash'>>;
+  events: EventSource;
   seq: number;
   checkpoint: Checkpoint;
 }): Promise<EventProof> {
@@ -36,30 +36,28 @@ export async function proveEvent(input: {
   if (!Number.isSafeInteger(seq) || seq < 1 || seq > n) {
     throw new AppError('E_AUDIT_PROVE', `event ${seq} is not covered by the checkpoint (tree size ${n}); make a new checkpoint first`, 'usage');
   }
-  const full = new MerkleBuilder();
+  const collector = new ProofCollector(seq - 1, n);
   let eventHash = '';
-  async function* leaves(): AsyncGenerator<Buffer> {
-    let expected = 1;
-    for await (const e of input.events) {
-      if (expected > n) return;
-      if (e.seq !== expected || !/^[0-9a-f]{64}$/.test(e.hash)) {
-        throw new AppError('E_AUDIT_PROVE', `event ${expected} is missing or malformed; run audit verify`);
-      }
-      if (e.seq === seq) eventHash = e.hash;
-      const lh = leafHash(Buffer.from(e.hash, 'hex'));
-      full.pushLeafHash(lh);
-      yield lh;
-      expected++;
+  let bad = '';
+  await forEachEvent(input.events, (e) => {
+    const expected = collector.count + 1;
+    if (e.seq !== expected || typeof e.hash !== 'string' || !/^[0-9a-f]{64}$/.test(e.hash)) {
+      bad = `event ${expected} is missing or malformed; run audit verify`;
+      return false;
     }
-  }
+    if (e.seq === seq) eventHash = e.hash;
+    return collector.push(leafHash(Buffer.from(e.hash, 'hex')));
+  });
+  if (bad) throw new AppError('E_AUDIT_PROVE', bad);
   let proof: Buffer[];
   try {
-    proof = await inclusionProofFromStream(seq - 1, n, leaves());
-  } catch (err) {
-    if (err instanceof RangeError) throw new AppError('E_AUDIT_PROVE', `the log has fewer than ${n} events; run audit verify`);
-    throw err;
+    proof = collector.finish();
+  } catch {
+    throw new AppError('E_AUDIT_PROVE', `the log has fewer than ${n} events; run audit verify`);
   }
-  if (full.root().toString('hex') !== checkpoint.rootHash) {
+  const lh = leafHash(Buffer.from(eventHash, 'hex'));
+  // The root the proof leads to is the root of the stored hashes 1..n: it must be the signed one.
+  if (rootFromInclusionProof(seq - 1, n, lh, proof)?.toString('hex') !== checkpoint.rootHash) {
     throw new AppError('E_AUDIT_PROVE', `stored events 1..${n} do not match checkpoint root ${checkpoint.rootHash}; run audit verify`);
   }
   return {
@@ -67,7 +65,7 @@ export async function proveEvent(input: {
     leafIndex: seq - 1,
     treeSize: n,
     eventHash,
-    leafHash: leafHash(Buffer.from(eventHash, 'hex')).toString('hex'),
+    leafHash: lh.toString('hex'),
     proof: proof.map((p) => p.toString('hex')),
     rootHash: checkpoint.rootHash,
   };
