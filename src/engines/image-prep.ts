@@ -192,12 +192,8 @@ export async function prepareSource(src: ImageSource, opts: PrepareOptions = {})
   if (opts.padTo && opts.padTo > 1) {
     const pw = Math.ceil(w / opts.padTo) * opts.padTo;
     const ph = Math.ceil(h / opts.padTo) * opts.padTo;
-    if (pw !== w || ph !== h) {
-      // extend() would run before resize in sharp's pipeline: materialise the resized image first.
-      const mid = await p.raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true }).catch((e: unknown) => { throw imageError(e); });
-      p = sharp(mid.data, { raw: { width: mid.info.width, height: mid.info.height, channels: mid.info.channels as 3 | 4 } })
-        .extend({ right: pw - w, bottom: ph - h, extendWith: 'copy' });
-    }
+    // sharp applies extend after resize, so one pass suffices.
+    if (pw !== w || ph !== h) p = p.extend({ right: pw - w, bottom: ph - h, extendWith: 'copy' });
   }
   let out;
   try {
