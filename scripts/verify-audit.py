@@ -329,10 +329,17 @@ def self_test():
                                         "d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7"]]
     assert verify_inclusion(5, 8, leaf_hash(leaves[5]), proof, mth(leaves))
     assert not verify_inclusion(4, 8, leaf_hash(leaves[5]), proof, mth(leaves))
-    # Worked checkpoint example (signature checked when `cryptography` is installed).
-    cp = {"treeSize": 2, "rootHash": "fac54203e7cc696cf0dfcb42c92a1d9dbaf70ad9e621f4bd8d98662f00e3c125",
-          "time": "2025-01-02T00:00:00.000Z", "publicKey": "DZNrawU6W14B19Xey9xoCK3n7AmIcJ762nKyEuh1rBU=",
-          "signature": "Wo3e7bM6UbCUiVYl9X6q4vhXEfaH7lZkN1rcB2WHPVjg4fB1LkqdpbR+UAij0Mytis6NF3PFQosHB6+JoirHDA=="}
+    # Worked example, continued: event 2, the tree of both, the signed checkpoint.
+    e2 = {"seq": 2, "time": "2025-03-01T09:31:12.500Z", "actor": "alice", "action": "export", "target": "asset:01JNV4Q3Z8",
+          "purpose": "investigation 12", "outcome": "ok", "detail": {"redact": True}, "prevHash": event_hash(e).hex()}
+    assert event_hash(e2).hex() == "90aa7d26c49524f25d25797e41b857dc46b9997ecfe9e7336a77f6b00dba6d31"
+    t = Tree()
+    t.push(leaf_hash(event_hash(e)))
+    t.push(leaf_hash(event_hash(e2)))
+    assert t.root().hex() == "dbc319fc2d0856a6ae153bf4b77d57932fb139be83316394d8e0f10ef4dabe39"
+    cp = {"treeSize": 2, "rootHash": t.root().hex(), "time": "2025-03-01T10:00:00.000Z",
+          "publicKey": "DZNrawU6W14B19Xey9xoCK3n7AmIcJ762nKyEuh1rBU=",
+          "signature": "nu7GWVwf/+xi5mHfrkTPtSQKKWJ+/WgQkzJ2CXOZUIAQm//C6s09BStegsZw94LeQ5c051gly/ZjZo+11oYSAQ=="}
     check = ed25519_verifier()
     if check is not None:
         msg = checkpoint_message(cp)

@@ -86,19 +86,32 @@ test('two processes creating the key at once end up with the same key', async ()
   }
 });
 
-test('checkpoint signature: worked example from docs/AUDIT-FORMAT.md (deterministic Ed25519)', () => {
-  // Example key: seed = SHA-256("vitrine example key"), wrapped as PKCS8.
+test('worked example from docs/AUDIT-FORMAT.md: two events, their tree, a deterministic Ed25519 checkpoint', () => {
+  const e1 = { seq: 1, time: '2025-03-01T09:30:00.000Z', actor: 'alice', action: 'search', target: null, purpose: 'investigation 12', outcome: 'ok', detail: { query: 'Zürich', results: 3 }, prevHash: '0'.repeat(64) };
+  const h1 = eventHash(e1);
+  const e2 = { seq: 2, time: '2025-03-01T09:31:12.500Z', actor: 'alice', action: 'export', target: 'asset:01JNV4Q3Z8', purpose: 'investigation 12', outcome: 'ok', detail: { redact: true }, prevHash: h1 };
+  const h2 = eventHash(e2);
+  assert.equal(h1, '549a5b0318c9c6603e83eb5f8d139e7028231c009d382f03cd3a8a6876a5700b');
+  assert.equal(h2, '90aa7d26c49524f25d25797e41b857dc46b9997ecfe9e7336a77f6b00dba6d31');
+  const l1 = createHash('sha256').update(Buffer.concat([Buffer.of(0), Buffer.from(h1, 'hex')])).digest();
+  const l2 = createHash('sha256').update(Buffer.concat([Buffer.of(0), Buffer.from(h2, 'hex')])).digest();
+  assert.equal(l1.toString('hex'), '54321c0f601f61618a90450096452399883700011b43473592765fadcb75d5f9');
+  assert.equal(l2.toString('hex'), 'a8c08d5c65a835f8a5bc1ccde830b9e09fc933472df77be15177162c2e68a490');
+  const root = createHash('sha256').update(Buffer.concat([Buffer.of(1), l1, l2])).digest('hex');
+  assert.equal(root, 'dbc319fc2d0856a6ae153bf4b77d57932fb139be83316394d8e0f10ef4dabe39');
+  assert.equal(rootOf([{ ...e1, hash: h1 }, { ...e2, hash: h2 }]), root);
+  // Example key: seed = SHA-256("vitrine example key"), wrapped as PKCS8 DER.
   const seed = createHash('sha256').update('vitrine example key').digest();
   const key = createPrivateKey({ key: Buffer.concat([Buffer.from('302e020100300506032b657004220420', 'hex'), seed]), format: 'der', type: 'pkcs8' });
-  const root = 'fac54203e7cc696cf0dfcb42c92a1d9dbaf70ad9e621f4bd8d98662f00e3c125';
-  assert.equal(checkpointMessage(2, root, T), `vitrine-checkpoint/v1\n2\n${root}\n${T}\n`);
-  const cp = signCheckpoint(key, 2, root, T);
+  const time = '2025-03-01T10:00:00.000Z';
+  assert.equal(checkpointMessage(2, root, time), `vitrine-checkpoint/v1\n2\n${root}\n${time}\n`);
+  const cp = signCheckpoint(key, 2, root, time);
   assert.deepEqual(cp, {
     treeSize: 2,
     rootHash: root,
-    time: T,
+    time,
     publicKey: 'DZNrawU6W14B19Xey9xoCK3n7AmIcJ762nKyEuh1rBU=',
-    signature: 'Wo3e7bM6UbCUiVYl9X6q4vhXEfaH7lZkN1rcB2WHPVjg4fB1LkqdpbR+UAij0Mytis6NF3PFQosHB6+JoirHDA==',
+    signature: 'nu7GWVwf/+xi5mHfrkTPtSQKKWJ+/WgQkzJ2CXOZUIAQm//C6s09BStegsZw94LeQ5c051gly/ZjZo+11oYSAQ==',
   });
   assert.deepEqual(verifyCheckpoint(cp, cp.publicKey), { ok: true });
 });
