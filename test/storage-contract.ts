@@ -92,9 +92,11 @@ export function blobStoreContract(
       const s = await make();
       try {
         await fn(s);
-      } finally {
-        await s.cleanup();
+      } catch (e) {
+        await s.cleanup().catch(() => {}); // the test's own failure is the one to report
+        throw e;
       }
+      await s.cleanup();
     });
 
   describe(`BlobStore contract: ${name}`, () => {

@@ -41,7 +41,8 @@ export async function startAzurite(opts: { port?: number; dir?: string } = {}): 
   const stop = async () => {
     if (stopped) return;
     stopped = true;
-    await killChild(child);
+    // SIGTERM: azurite saves its metadata database on the way out (SIGKILL would lose recent containers)
+    await killChild(child, 'SIGTERM');
   };
   const wrongKey = Buffer.alloc(64, 1).toString('base64');
   return {

@@ -85,10 +85,15 @@ export function waitForPort(child: ChildProcess, re: RegExp, timeoutMs: number):
   });
 }
 
-export function killChild(child: ChildProcess): Promise<void> {
+/** Stop a child with `signal`, SIGKILL if it is still there after 5 s. */
+export function killChild(child: ChildProcess, signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
   return new Promise((resolve) => {
-    child.once('exit', () => resolve());
-    child.kill('SIGKILL');
+    const force = setTimeout(() => child.kill('SIGKILL'), 5000);
+    child.once('exit', () => {
+      clearTimeout(force);
+      resolve();
+    });
+    child.kill(signal);
   });
 }

@@ -1,0 +1,99 @@
+// Helpers shared by the remote stores (S3, Azure): hash and count a stream while it passes through, and read
+// its first part to decide between a one-request upload and a streamed multipart/block upload.
+import { createHash, randomBytes } from 'node:crypto';
+import { Readable } from 'node:stream';
+import { AppError } from '../errors.ts';
+
+export interface Metered {
+  chunks: AsyncIterator<Buffer>;
+  /** Hex sha256 of everything read; call once, after the end. */
+  digest(): string;
+  size(): number;
+  /** The error of the source stream or of the size limit, if that is what stopped the stream. */
+  failed(): Error | undefined;
+}
+
+export function meter(data: Readable, maxBytes = Infinity): Metered {
+  const hash = createHash('sha256');
+  let size = 0;
+  let failure: Error | undefined;
+  async function* gen(): AsyncGenerator<Buffer> {
+    try {
+      for await (const c of data) {
+        const chunk = typeof c === 'string' ? Buffer.from(c) : (c as Buffer);
+        size += chunk.length;
+        if (size > maxBytes)
+          throw new AppError('E_TOO_LARGE', `content exceeds the limit of ${maxBytes} bytes`, 'failure', { httpStatus: 413 });
+        hash.update(chunk);
+        yield chunk;
+      }
+    } catch (e) {
+      failure = e as Error;
+      throw e;
+    }
+  }
+  return { chunks: gen(), digest: () => hash.digest('hex'), size: () => size, failed: () => failure };
+}
+
+export interface Head {
+  /** true: the stream ended within the limit and `chunks` is all of it. */
+  done: boolean;
+  chunks: Buffer[];
+  /** The head chunks followed by the rest of the stream. */
+  rest(): AsyncGenerator<Buffer>;
+}
+
+/** Read until more than `limit` bytes arrived or the stream ended. */
+export async function readUpTo(it: AsyncIterator<Buffer>, limit: number): Promise<Head> {
+  const chunks: Buffer[] = [];
+  let n = 0;
+  let done = false;
+  while (n <= limit) {
+    const r = await it.next();
+    if (r.done) {
+      done = true;
+      break;
+    }
+    chunks.push(r.value);
+    n += r.value.length;
+  }
+  return {
+    done,
+    chunks,
+    async *rest() {
+      yield* chunks;
+      chunks.length = 0; // let the head be collected while the rest streams
+      for (;;) {
+        const r = await it.next();
+        if (r.done) return;
+        yield r.value;
+      }
+    },
+  };
+}
+
+export function tempName(kind: string): string {
+  return `${kind}-${Date.now()}-${process.pid}-${randomBytes(8).toString('hex')}`;
+}
+
+/** Bytes [skip, skip + limit) of a stream; stops reading the source once it has them. */
+export function sliceStream(src: Readable, skip: number, limit: number): Readable {
+  return Readable.from(
+    (async function* () {
+      let toSkip = skip;
+      let left = limit;
+      for await (const c of src) {
+        let chunk = c as Buffer;
+        if (toSkip >= chunk.length) {
+          toSkip -= chunk.length;
+          continue;
+        }
+        chunk = chunk.subarray(toSkip, toSkip + left);
+        toSkip = 0;
+        left -= chunk.length;
+        yield chunk;
+        if (left <= 0) break;
+      }
+    })(),
+  );
+}
