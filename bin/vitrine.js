@@ -13,4 +13,6 @@ if (major < 22) {
   process.exit(2);
 }
 const { main } = await import('../src/main.ts');
-process.exitCode = await main(process.argv.slice(2));
+const code = await main(process.argv.slice(2));
+// Exit once stdout is flushed: idle handles (WASM database, timers) must not keep the CLI alive.
+process.stdout.write('', () => process.exit(code));

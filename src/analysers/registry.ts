@@ -4,6 +4,14 @@ import { language } from './language.ts';
 import { metadata } from './metadata.ts';
 import { phash } from './phash.ts';
 import { thumbnail } from './thumbnail.ts';
+import { ocrAnalyser } from './ocr.ts';
+import { objectsAnalyser } from './objects.ts';
+import { facesAnalyser } from './faces.ts';
+import { moderationAnalyser } from './moderation.ts';
+import { shots } from './shots.ts';
+import { transcript } from './transcript.ts';
+import { translation } from './translation.ts';
+import { containerAnalyser } from './container.ts';
 import type { Analyser, AnalysisTarget } from './types.ts';
 import { usageError } from '../errors.ts';
 
@@ -50,5 +58,8 @@ export class AnalyserRegistry {
 }
 
 export function defaultAnalysers(): Analyser[] {
-  return [metadata, thumbnail, phash, documentText, language] as Analyser[];
+  return [
+    metadata, thumbnail, phash, documentText, containerAnalyser, shots, ocrAnalyser, objectsAnalyser, facesAnalyser,
+    moderationAnalyser, transcript, language, translation,
+  ] as Analyser[];
 }
