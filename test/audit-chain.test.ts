@@ -1,8 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import canonicalize from 'canonicalize';
+import canonicalizeModule from 'canonicalize';
 import { canonicalJson, JcsError } from '../src/audit/jcs.ts';
+// The package's CJS typings do not resolve as callable under NodeNext; at run time the default export is the function.
+const canonicalize = canonicalizeModule as unknown as (v: unknown) => string | undefined;
 import { eventCanonical, eventHash, GENESIS, nextEvent, verifyChain, type AuditEvent, type AuditEventBody } from '../src/audit/chain.ts';
 
 // RFC 8785 Appendix B: IEEE 754 bit patterns and their required serialization.
@@ -134,7 +136,7 @@ function randomEvent(r: () => number, seq: number): AuditEventBody {
     target: r() < 0.3 ? null : pick(['asset:01J', 'collection:press', 'a\nb', '\u2028']),
     purpose: r() < 0.4 ? null : pick(['investigation 12', 'FOIA request', 'é€😀', '']),
     outcome: pick(['ok', 'refused', 'error']),
-    detail: r() < 0.3 ? null : (randomValue(r, 3) && { q: randomValue(r, 1), n: randomValue(r, 2), 'דּ': 1, '😀': 2 }),
+    detail: r() < 0.3 ? null : { q: randomValue(r, 1), n: randomValue(r, 2), 'דּ': 1, '😀': 2, [String(randomValue(r, 3))]: randomValue(r, 3) },
     prevHash: createHash('sha256').update(String(seq)).digest('hex'),
   };
 }

@@ -213,9 +213,10 @@ test('verifyAudit: a rewritten (re-hashed) history is caught by the signed roots
   const rewritten: AuditEvent[] = [];
   let prev: AuditEvent | null = null;
   for (const e of events) {
-    const body = { ...e, actor: e.seq === 15 ? 'nobody' : e.actor, prevHash: prev ? prev.hash : e.prevHash };
-    prev = { ...body, hash: eventHash(body) };
-    rewritten.push(prev);
+    const body: AuditEvent = { ...e, actor: e.seq === 15 ? 'nobody' : e.actor, prevHash: prev ? prev.hash : e.prevHash };
+    const next: AuditEvent = { ...body, hash: eventHash(body) };
+    rewritten.push(next);
+    prev = next;
   }
   const r = await verifyAudit({ events: rewritten, checkpoints, trustedPublicKey: key });
   assert.equal(r.ok, false);

@@ -165,3 +165,36 @@ test('1,000,000 leaves stream through the builder in O(log n) memory', () => {
   assert.equal(b.size, 1_000_000);
   assert.equal(b.root().length, 32);
 });
+
+test('treeHead over stored hashes equals the incremental frontier kept across appends', async () => {
+  const { nextEvent, rowToEvent } = await import('../src/audit/chain.ts');
+  const { treeHead } = await import('../src/audit/head.ts');
+  type Ev = ReturnType<typeof nextEvent>;
+  const events: Ev[] = [];
+  let state: { size: number; nodes: string[] } | null = null;
+  let prev: Ev | null = null;
+  for (let i = 0; i < 25; i++) {
+    prev = nextEvent(prev, { actor: 'a', action: 'show', outcome: 'ok' });
+    events.push(prev);
+    // What the append transaction does: load the frontier row, push, store it back.
+    const b: MerkleBuilder = state ? MerkleBuilder.fromState(state) : new MerkleBuilder();
+    b.push(Buffer.from(prev.hash, 'hex'));
+    state = b.state();
+  }
+  const head = await treeHead([events.slice(0, 10), events.slice(10)]);
+  assert.equal(head.treeSize, 25);
+  assert.deepEqual(head.state, state);
+  assert.equal(head.rootHash, MerkleBuilder.fromState(state!).root().toString('hex'));
+  assert.equal(head.lastHash, events[24]!.hash);
+  assert.equal((await treeHead(events, 7)).rootHash, merkleRoot(events.slice(0, 7).map((e) => Buffer.from(e.hash, 'hex'))).toString('hex'));
+  await assert.rejects(treeHead(events, 30), /only 25 of 30/);
+  await assert.rejects(treeHead(events.filter((e) => e.seq !== 3)), /expected event 3, got 4/);
+  assert.equal((await treeHead([])).rootHash, EMPTY_ROOT.toString('hex'));
+  // Rows as a Postgres driver returns them.
+  const row = { ...events[4]!, seq: '5', prev_hash: events[4]!.prevHash, prevHash: undefined, detail: JSON.stringify({ a: 1 }), time: new Date(events[4]!.time) };
+  const back = rowToEvent(row as unknown as Record<string, unknown>);
+  assert.equal(back.seq, 5);
+  assert.equal(back.prevHash, events[4]!.prevHash);
+  assert.deepEqual(back.detail, { a: 1 });
+  assert.equal(back.time, events[4]!.time);
+});

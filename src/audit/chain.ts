@@ -236,3 +236,34 @@ export async function verifyChain(
   return broken ? { ok: false, events: count, lastHash: checker.prevHash, firstBroken: broken }
     : { ok: true, events: count, lastHash: checker.prevHash };
 }
+
+/**
+ * An event from a database row: accepts `prev_hash` or `prevHash`, `seq` as number/string/bigint (pg int8),
+ * `time` as string or Date (a Date only round-trips if the column keeps milliseconds — prefer text),
+ * `detail` as object, JSON text or null. Values are passed through otherwise, so verification still sees
+ * (and names) a row that was tampered into the wrong type.
+ */
+export function rowToEvent(row: Record<string, unknown>): AuditEvent {
+  const seq = typeof row.seq === 'string' && /^[0-9]+$/.test(row.seq) ? Number(row.seq)
+    : typeof row.seq === 'bigint' ? Number(row.seq) : row.seq;
+  let detail = row.detail ?? null;
+  if (typeof detail === 'string') {
+    try {
+      detail = JSON.parse(detail);
+    } catch {
+      // leave it a string: verification reports "detail is neither an object nor null"
+    }
+  }
+  return {
+    seq: seq as number,
+    time: row.time instanceof Date ? row.time.toISOString() : (row.time as string),
+    actor: row.actor as string,
+    action: row.action as string,
+    target: (row.target ?? null) as string | null,
+    purpose: (row.purpose ?? null) as string | null,
+    outcome: row.outcome as string,
+    detail: detail as Record<string, unknown> | null,
+    prevHash: (row.prev_hash ?? row.prevHash) as string,
+    hash: row.hash as string,
+  };
+}
