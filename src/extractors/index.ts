@@ -2,6 +2,9 @@
 // formats from the documents issue add their entries to EXTRACTORS.
 import { extractHtml, extractPlain } from './text.ts';
 import type { Extracted, Extractor } from './types.ts';
+import { extractPdf } from './pdf.ts';
+import { extractDocx, extractOdf, extractWithLibreOffice } from './office.ts';
+import { extractEmail } from './email.ts';
 
 const plain: Extractor = async (path) => {
   const d = await extractPlain(path);
@@ -22,6 +25,16 @@ export const EXTRACTORS: Record<string, Extractor> = {
   'text/markdown': plain,
   'text/csv': plain,
   'text/html': html,
+  // documents issue (pdf.ts, office.ts, email.ts)
+  'application/pdf': extractPdf,
+  'application/vnd.openxmlformats-officedocument.wordprocessingml.document': extractDocx,
+  'application/vnd.oasis.opendocument.text': extractOdf,
+  'application/vnd.oasis.opendocument.spreadsheet': extractOdf,
+  'application/vnd.oasis.opendocument.presentation': extractOdf,
+  'application/rtf': extractWithLibreOffice,
+  'text/rtf': extractWithLibreOffice,
+  'application/msword': extractWithLibreOffice,
+  'message/rfc822': extractEmail,
 };
 
 export function extractorFor(mime: string): Extractor | undefined {
