@@ -101,9 +101,11 @@ export class AssetsRepo {
    */
   async insertMany(rows: NewAsset[]): Promise<(AssetRow & { existed: boolean })[]> {
     if (!rows.length) return [];
+    const now = new Date();
     const inserted = await this.db.k.insertInto('assets').values(rows.map((r) => ({
       id: r.id, sha256: r.sha256, collection: r.collection, path: r.path, name: r.name, type: r.type, mime: r.mime,
-      size: r.size, parent_id: r.parentId, ingested_by: r.ingestedBy, options: r.options ? JSON.stringify(r.options) : null,
+      // The time comes from this process: PGlite's now() can lag the real clock.
+      size: r.size, parent_id: r.parentId, ingested_by: r.ingestedBy, ingested_at: now, options: r.options ? JSON.stringify(r.options) : null,
     }))).onConflict((oc) => oc.doNothing()).returningAll().execute();
     const byId = new Map(inserted.map((r) => [r.id, toAsset(r)]));
     const out: (AssetRow & { existed: boolean })[] = [];
