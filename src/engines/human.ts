@@ -176,7 +176,7 @@ export async function detectObjectsPrepared(img: PreparedImage): Promise<Detecte
 }
 
 export async function detectObjects(path: string, opts: { maxPixels?: number } = {}): Promise<DetectedObject[]> {
-  return detectObjectsPrepared(await prepareImage(path, { channels: 3, maxSide: OBJECT_MAX_SIDE, maxPixels: opts.maxPixels }));
+  return detectObjectsPrepared(await prepareImage(path, { channels: 3, kernel: 'linear', maxSide: OBJECT_MAX_SIDE, maxPixels: opts.maxPixels }));
 }
 
 function iou(a: Box, b: Box): number {
@@ -248,7 +248,7 @@ export async function detectFacesPrepared(img: PreparedImage, opts: { tiles?: bo
 
 /** `tiles: false` skips the tiled pass (faster, misses small faces in big images). */
 export async function detectFaces(path: string, opts: { maxPixels?: number; tiles?: boolean } = {}): Promise<DetectedFace[]> {
-  return detectFacesPrepared(await prepareImage(path, { channels: 3, maxSide: FACE_MAX_SIDE, maxPixels: opts.maxPixels }), opts);
+  return detectFacesPrepared(await prepareImage(path, { channels: 3, kernel: 'linear', maxSide: FACE_MAX_SIDE, maxPixels: opts.maxPixels }), opts);
 }
 
 /** Folder of the package's model files (for the README / status). */

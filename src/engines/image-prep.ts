@@ -18,6 +18,8 @@ export interface PrepareOptions {
   /** Upscale (at most `maxUpscale`×) so the longest side is at least this — small text reads better. */
   minLongSide?: number;
   maxUpscale?: number;
+  /** Downscale kernel: 'lanczos3' keeps text crisp (OCR); detectors resample again anyway, 'linear' is cheaper. */
+  kernel?: 'lanczos3' | 'linear';
   /** 3 = RGB, 4 = RGBA with opaque alpha; transparency is always flattened on white. */
   channels?: 3 | 4;
   /** Pad right/bottom (edge colour) to a multiple of this, so a model that wants it never resizes. */
@@ -185,7 +187,7 @@ export async function prepareSource(src: ImageSource, opts: PrepareOptions = {})
   const h = Math.max(1, Math.round(src.displayHeight * scale));
   let p = decoder(src, maxPixels);
   if (w !== src.displayWidth || h !== src.displayHeight)
-    p = p.resize(w, h, { fit: 'fill', kernel: scale < 1 ? 'lanczos3' : 'cubic' });
+    p = p.resize(w, h, { fit: 'fill', kernel: scale < 1 ? opts.kernel ?? 'lanczos3' : 'cubic' });
   // Transparent areas become white (text on transparent PNGs stays readable); RGBA gets an opaque alpha.
   p = p.flatten({ background: '#ffffff' });
   if (channels === 4) p = p.ensureAlpha(1);

@@ -46,5 +46,5 @@ export async function classifyModerationPrepared(img: PreparedImage): Promise<Mo
 }
 
 export async function classifyModeration(path: string, opts: { maxPixels?: number } = {}): Promise<ModerationLabel[]> {
-  return classifyModerationPrepared(await prepareImage(path, { channels: 3, maxSide: NSFW_SIDE, maxPixels: opts.maxPixels }));
+  return classifyModerationPrepared(await prepareImage(path, { channels: 3, kernel: 'linear', maxSide: NSFW_SIDE, maxPixels: opts.maxPixels }));
 }
