@@ -264,8 +264,11 @@ async function* walkDir(dir: string, display: string, root: string, seen: Set<st
       let real: string;
       try {
         real = await realpath(abs);
-      } catch {
-        yield { path: shown, error: new AppError('E_BROKEN_LINK', 'symbolic link to nothing', 'failure') };
+      } catch (e) {
+        // A loop (a -> b -> a) is not "a link to nothing": say which it is.
+        yield { path: shown, error: (e as NodeJS.ErrnoException).code === 'ELOOP'
+          ? new AppError('E_LINK_LOOP', 'symbolic link loop; not followed', 'failure')
+          : new AppError('E_BROKEN_LINK', 'symbolic link to nothing', 'failure') };
         continue;
       }
       if (real !== root && !real.startsWith(root + sep)) {
