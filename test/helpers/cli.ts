@@ -24,6 +24,9 @@ export interface CliOptions {
   input?: string;
   cwd?: string;
   timeoutMs?: number;
+  /** Run as this user/group (root only): how permission errors are tested when the suite runs as root. */
+  uid?: number;
+  gid?: number;
 }
 
 /** Environment for a child: no inherited VITRINE_* settings (a developer's shell must not change a test). */
@@ -46,6 +49,7 @@ export function cliArgs(args: string[], data?: string): string[] {
 export function spawnCli(args: string[], o: CliOptions = {}): ChildProcess {
   return spawn(process.execPath, cliArgs(args, o.data), {
     cwd: o.cwd ?? REPO, env: childEnv(o.env), stdio: ['pipe', 'pipe', 'pipe'],
+    ...(o.uid !== undefined ? { uid: o.uid } : {}), ...(o.gid !== undefined ? { gid: o.gid } : {}),
   });
 }
 
