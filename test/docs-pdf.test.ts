@@ -31,7 +31,7 @@ test('born-digital: known words on known pages, metadata, thumbnails', async () 
     { lines: ['Alpha page mentions pelican', 'and (brackets) too'] },
     { lines: ['Bravo page mentions walrus'] },
     { lines: ['Charlie page mentions narwhal'] },
-  ], { title: 'Annual Report', author: 'Jane Roe', created: 'D:20240102030405Z' }));
+  ], { title: 'Annual Report Q&A <draft>', author: 'Jane Roe', created: 'D:20240102030405Z' }));
   const r = await extractPdf(p, await ctx());
   assert.equal(r.pages!.length, 3);
   assert.match(r.pages![0]!.text, /pelican/);
@@ -40,7 +40,7 @@ test('born-digital: known words on known pages, metadata, thumbnails', async () 
   assert.doesNotMatch(r.pages![1]!.text, /pelican|narwhal/);
   assert.match(r.pages![2]!.text, /narwhal/);
   assert.equal(r.text, r.pages!.map((x) => x.text).join('\n\n'));
-  assert.equal(r.title, 'Annual Report');
+  assert.equal(r.title, 'Annual Report Q&A <draft>');
   assert.equal(r.author, 'Jane Roe');
   assert.equal(r.created, '2024-01-02T03:04:05.000Z');
   assert.equal(r.ocrPages, undefined);

@@ -142,24 +142,45 @@ export async function pdfThumbnails(path: string, count: number, ctx: ExtractCon
     .sort((a, b) => a.page - b.page);
 }
 
+const unescapeHtml = (s: string) => s.replace(/&(amp|lt|gt|quot|apos|#39|#x27);/g, (_m, e: string) =>
+  ({ amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", '#39': "'", '#x27': "'" } as Record<string, string>)[e]!);
+
+/** Text and metadata from `pdftotext -htmlmeta` output. */
+export function parseHtmlMeta(html: string): { raw: string; info: Omit<PdfInfo, 'pages' | 'encrypted'> } {
+  const head = html.slice(0, Math.max(0, html.indexOf('<pre>')));
+  const start = html.indexOf('<pre>\n');
+  const end = html.lastIndexOf('</pre>');
+  const raw = start >= 0 && end > start ? unescapeHtml(html.slice(start + 6, end)) : '';
+  const meta = (name: string) => {
+    const m = new RegExp(`<meta name="${name}" content="([^"]*)"`).exec(head);
+    return m ? unescapeHtml(m[1]!).trim() || undefined : undefined;
+  };
+  const info: Omit<PdfInfo, 'pages' | 'encrypted'> = {};
+  const title = /<title>([\s\S]*?)<\/title>/.exec(head)?.[1];
+  if (title && unescapeHtml(title).trim()) info.title = unescapeHtml(title).trim();
+  const author = meta('Author');
+  if (author) info.author = author;
+  const created = meta('CreationDate');
+  if (created && !Number.isNaN(Date.parse(created))) info.created = new Date(created).toISOString();
+  return { raw, info };
+}
+
 export async function extractPdf(path: string, ctx: ExtractContext): Promise<Extracted> {
   await assertPdfHeader(path);
   const thumbs = ctx.thumbnails ?? ctx.limits.thumbnailPages;
-  // pdfinfo and pdftotext in parallel: on a born-digital file this is the whole cost.
-  const infoP = pdfInfo(path, ctx);
-  const textP = run('pdftotext', ['-enc', 'UTF-8', path, '-'], {
-    timeoutMs: ctx.limits.toolTimeoutMs, memoryBytes: ctx.limits.toolMemoryBytes,
-  });
-  textP.catch(() => {});
-  const info = await infoP;
-  let raw: string;
+  // One process for text and metadata: `pdftotext -htmlmeta` wraps the text (pages still split by \f)
+  // in HTML whose head carries title, author and creation date. pdfinfo is only needed for OCR.
+  let html: string;
   try {
-    raw = (await textP).stdout.toString('utf8');
+    html = (await run('pdftotext', ['-htmlmeta', '-enc', 'UTF-8', path, '-'], {
+      timeoutMs: ctx.limits.toolTimeoutMs, memoryBytes: ctx.limits.toolMemoryBytes,
+    })).stdout.toString('utf8');
   } catch (e) {
     throw toolError(e);
   }
+  const { raw, info } = parseHtmlMeta(html);
   const parts = raw.split('\f');
-  const count = Math.max(info.pages, parts.length - 1);
+  const count = parts.length > 1 ? parts.length - 1 : (parts[0]?.trim() ? 1 : 0);
   const pages: { page: number; text: string }[] = [];
   for (let i = 0; i < count; i++) pages.push({ page: i + 1, text: (parts[i] ?? '').replace(/\s+$/, '') });
 
