@@ -33,3 +33,21 @@ test('fs: failed puts leave no temp files behind; init removes stale ones', asyn
     await s.cleanup();
   }
 });
+
+test('createBlobStore: unset or "fs" is the filesystem store under DATA/blobs; an unknown scheme is E_CONFIG', async () => {
+  const { createBlobStore } = await import('../src/storage/create-store.ts');
+  const { AppError } = await import('../src/errors.ts');
+  const dir = await mkdtemp(join(tmpdir(), 'vitrine-create-store-'));
+  try {
+    for (const blobs of [undefined, 'fs']) {
+      const store = await createBlobStore({ blobs, dataDir: dir, tmpDir: join(dir, 'tmp'), env: {} });
+      assert.equal(store.kind, 'fs');
+      assert.equal((store as FsBlobStore).root, join(dir, 'blobs'));
+    }
+    for (const blobs of ['gs://bucket', 's3://', 'azure:container', '/some/dir'])
+      await assert.rejects(createBlobStore({ blobs, dataDir: dir, tmpDir: join(dir, 'tmp'), env: {} }),
+        (e: unknown) => e instanceof AppError && e.code === 'E_CONFIG' && e.exitCode === 2, blobs);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
