@@ -13,6 +13,7 @@ import { AssetsRepo } from './repositories/assets.ts';
 import { AuditEventsRepo } from './repositories/audit-events.ts';
 import { DerivedRepo } from './repositories/derived.ts';
 import { SearchEntriesRepo } from './repositories/search-entries.ts';
+import { UsersRepo } from './repositories/users.ts';
 import { JobQueue } from './queue/queue.ts';
 import { Fts5Index } from './search/fts5-index.ts';
 import { PgIndex } from './search/pg-index.ts';
@@ -34,7 +35,7 @@ export interface Container {
   db: Db;
   blobs: BlobStore;
   registry: AnalyserRegistry;
-  repos: { assets: AssetsRepo; analyses: AnalysesRepo; entries: SearchEntriesRepo; derived: DerivedRepo; audit: AuditEventsRepo };
+  repos: { assets: AssetsRepo; analyses: AnalysesRepo; entries: SearchEntriesRepo; derived: DerivedRepo; audit: AuditEventsRepo; users: UsersRepo };
   queue: JobQueue;
   index: SearchIndex;
   audit: AuditService;
@@ -65,7 +66,7 @@ export async function createContainer(config: Config, opts: { log?: Logger } = {
   const registry = new AnalyserRegistry(defaultAnalysers());
   const repos = {
     assets: new AssetsRepo(db), analyses: new AnalysesRepo(db), entries: new SearchEntriesRepo(db),
-    derived: new DerivedRepo(db), audit: new AuditEventsRepo(db),
+    derived: new DerivedRepo(db), audit: new AuditEventsRepo(db), users: new UsersRepo(db),
   };
   const useFts5 = config.search === 'fts5' || (config.search === 'auto' && db.kind === 'pglite');
   const index: SearchIndex = useFts5 ? await Fts5Index.open(join(config.dataDir, 'db', 'search.sqlite'), repos.entries) : new PgIndex(repos.entries);

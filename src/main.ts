@@ -74,7 +74,7 @@ export async function main(argv: string[]): Promise<number> {
 /** The local user is an admin; --as NAME acts as a registered user with exactly that user's rights. */
 async function resolveActor(c: Container, as: string | undefined): Promise<Actor> {
   if (!as) return c.localActor;
-  const u = await c.db.k.selectFrom('users').select(['name', 'role', 'collection']).where('name', '=', as).executeTakeFirst();
+  const u = await c.repos.users.get(as);
   if (!u) throw new AppError('E_NO_USER', `no user named "${as}"; add one with: vitrine user add ${as} --role viewer`, 'usage');
   return { name: u.name, role: u.role, collection: u.collection };
 }
