@@ -96,7 +96,7 @@ Run: \`node bench/docs.bench.ts\` (best of ${ROUNDS} rounds, sequential, shared 
 | path | pages/s | × pdftotext |
 |---|---:|---:|
 | plain \`pdftotext file -\` | ${basePps.toFixed(0)} | 1.00 |
-| extractPdf (text per page + metadata from one `pdftotext -htmlmeta`, thumbnails off) | ${oursPps.toFixed(0)} | ${(oursPps / basePps).toFixed(2)} |
+| extractPdf (text per page + metadata from one \`pdftotext -htmlmeta\`, thumbnails off) | ${oursPps.toFixed(0)} | ${(oursPps / basePps).toFixed(2)} |
 | extractPdf with the default 3 page thumbnails | ${thumbsPps.toFixed(0)} | ${(thumbsPps / basePps).toFixed(2)} |
 
 Target ≥ 0.9× pdftotext: **${oursPps / basePps >= 0.9 ? 'met' : 'not met'}** (thumbnails off; thumbnails are extra work the baseline does not do).
