@@ -12,6 +12,8 @@ import { shots } from './shots.ts';
 import { transcript } from './transcript.ts';
 import { translation } from './translation.ts';
 import { containerAnalyser } from './container.ts';
+import { piiAnalyser } from './pii.ts';
+import { entitiesAnalyser } from './entities.ts';
 import type { Analyser, AnalysisTarget } from './types.ts';
 import { usageError } from '../errors.ts';
 
@@ -60,6 +62,6 @@ export class AnalyserRegistry {
 export function defaultAnalysers(): Analyser[] {
   return [
     metadata, thumbnail, phash, documentText, containerAnalyser, shots, ocrAnalyser, objectsAnalyser, facesAnalyser,
-    moderationAnalyser, transcript, language, translation,
+    moderationAnalyser, transcript, language, translation, piiAnalyser, entitiesAnalyser,
   ] as Analyser[];
 }

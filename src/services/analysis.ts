@@ -107,7 +107,7 @@ export class AnalysisService {
   private async runOne(a: Analyser, assets: AssetRow[], path: string, options: Record<string, unknown>, lastAttempt: boolean): Promise<unknown> {
     const first = assets[0]!;
     const sha256 = first.sha256;
-    const tmpDir = await mkdtemp(join(this.d.tmpDir, `run-${a.id}-`));
+    const tmpDir = await mkdtemp(join(this.d.tmpDir, `run-${process.pid}-${a.id}-`));
     const ac = new AbortController();
     const t0 = performance.now();
     try {

@@ -23,8 +23,8 @@ export class FsBlobStore implements BlobStore {
   /** Create directories and remove temp files left by a crash. */
   async init(): Promise<void> {
     await mkdir(join(this.root, 'sha256'), { recursive: true });
-    await rm(this.tmp, { recursive: true, force: true });
     await mkdir(this.tmp, { recursive: true });
+    await cleanTmp(this.tmp);
   }
 
   pathOf(sha256: string): string {
@@ -138,6 +138,32 @@ export class FsBlobStore implements BlobStore {
   }
 
   async close(): Promise<void> {}
+}
+
+/**
+ * Removes what crashed processes left in DATA/tmp. Names carry the writer's pid ("put-<pid>-…",
+ * "run-<pid>-…"): entries of live processes stay (several processes may share a data directory),
+ * entries of dead ones, and anything older than a day, go.
+ */
+export async function cleanTmp(tmp: string): Promise<void> {
+  const dayAgo = Date.now() - 24 * 3600_000;
+  for (const name of await readdir(tmp).catch(() => [] as string[])) {
+    const pid = Number(/^[a-z]+-(\d+)-/.exec(name)?.[1]);
+    const st = await stat(join(tmp, name)).catch(() => null);
+    if (!st) continue;
+    const alive = pid > 0 && pid !== process.pid && processAlive(pid);
+    if (alive && st.mtimeMs > dayAgo) continue;
+    await rm(join(tmp, name), { recursive: true, force: true }).catch(() => {});
+  }
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 export async function fsyncDir(dir: string): Promise<void> {
