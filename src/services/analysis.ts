@@ -92,8 +92,20 @@ export class AnalysisService {
           await this.d.analyses.finish(job.sha256, id, { status: 'skipped', error: `analyser ${id} is not available in this version`, ms: 0 });
           continue;
         }
-        local ??= await this.d.blobs.localPath(job.sha256);
         const lastAttempt = attempt.retryCount >= attempt.retryLimit;
+        try {
+          local ??= await this.d.blobs.localPath(job.sha256);
+        } catch (e) {
+          // The content is unreachable (blob store down, blob missing): settle or hand back, never leave it running.
+          const msg = errorMessage(e).slice(0, 2000);
+          if (lastAttempt || isPermanent(e) || (e as { kind?: string }).kind === 'not_found')
+            await this.d.analyses.finish(job.sha256, id, { status: 'failed', error: msg, ms: 0 });
+          else {
+            await this.d.analyses.requeue(job.sha256, id, msg);
+            retry = e;
+          }
+          continue;
+        }
         const err = await this.runOne(a, assets, local.path, row.options ?? {}, lastAttempt);
         if (err) retry = err;
       }
