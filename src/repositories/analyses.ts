@@ -95,6 +95,17 @@ export class AnalysesRepo {
       .where('sha256', '=', sha256).where('analyser', '=', analyser).execute();
   }
 
+  /** Which of these contents have at least one analysis row (any analyser, any status). */
+  async shasWithAny(shas: string[]): Promise<Set<string>> {
+    const out = new Set<string>();
+    const unique = [...new Set(shas)];
+    for (let i = 0; i < unique.length; i += 1000) {
+      const rows = await this.db.k.selectFrom('analyses').select('sha256').distinct().where('sha256', 'in', unique.slice(i, i + 1000)).execute();
+      for (const r of rows) out.add(r.sha256);
+    }
+    return out;
+  }
+
   async forSha(sha256: string): Promise<AnalysisRow[]> {
     return (await this.db.k.selectFrom('analyses').selectAll().where('sha256', '=', sha256).orderBy('analyser').execute()).map(toRow);
   }

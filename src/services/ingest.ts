@@ -150,15 +150,20 @@ export class IngestService {
   /** Queue analyses for new assets, and give a new asset the search text of identical content. */
   private async afterInsert(saved: (AssetRow & { existed: boolean })[], allowed: string[] | null, ocrLang: string[] | null): Promise<void> {
     const fresh = saved.filter((a) => !a.existed);
-    if (!fresh.length) return;
-    const specs = fresh.flatMap((a) => this.d.registry.plan({ sha256: a.sha256, type: a.type as AssetType, mime: a.mime, size: a.size, name: a.name }, allowed)
+    // kill -9 between recording a batch and queueing its analyses leaves assets with no analysis at all;
+    // re-running the ingest finds them as duplicates, and queues them now.
+    const dup = saved.filter((a) => a.existed);
+    const known = dup.length ? await this.d.analyses.shasWithAny(dup.map((a) => a.sha256)) : new Set<string>();
+    const lost = dup.filter((a) => !known.has(a.sha256));
+    if (!fresh.length && !lost.length) return;
+    const specs = [...fresh, ...lost].flatMap((a) => this.d.registry.plan({ sha256: a.sha256, type: a.type as AssetType, mime: a.mime, size: a.size, name: a.name }, allowed)
       .map((an) => ({ sha256: a.sha256, analyser: an.id, version: an.version, options: ocrLang ? { ocrLang } : null })));
     await this.d.analyses.ensure(specs);
     for (const a of fresh) {
       const others = (await this.d.assets.bySha(a.sha256)).filter((x) => x.id !== a.id);
       if (others.length) await this.d.entries.copy(others[0]!.id, { assetId: a.id, type: a.type, collection: a.collection });
     }
-    await this.d.analysis.scheduleReady([...new Set(fresh.map((a) => a.sha256))]);
+    await this.d.analysis.scheduleReady([...new Set([...fresh, ...lost].map((a) => a.sha256))]);
   }
 
   /** Members of a container (zip entries, e-mail attachments) become assets whose parent is the container. */
