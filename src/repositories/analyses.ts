@@ -45,7 +45,9 @@ export class AnalysesRepo {
    * Records that these analyses are wanted. Existing rows at the same version are kept (done work is
    * never redone); a different version resets the row to queued.
    */
-  async ensure(specs: AnalysisSpec[]): Promise<void> {
+  async ensure(input: AnalysisSpec[]): Promise<void> {
+    // One row per (content, analyser): PostgreSQL refuses an upsert that touches a row twice.
+    const specs = [...new Map(input.map((s) => [`${s.sha256}\u0000${s.analyser}`, s])).values()];
     for (let i = 0; i < specs.length; i += 1000) {
       const chunk = specs.slice(i, i + 1000);
       await this.db.k.insertInto('analyses').values(chunk.map((s) => ({

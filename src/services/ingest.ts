@@ -154,7 +154,8 @@ export class IngestService {
     // re-running the ingest finds them as duplicates, and queues them now.
     const dup = saved.filter((a) => a.existed);
     const known = dup.length ? await this.d.analyses.shasWithAny(dup.map((a) => a.sha256)) : new Set<string>();
-    const lost = dup.filter((a) => !known.has(a.sha256));
+    const freshShas = new Set(fresh.map((a) => a.sha256));
+    const lost = dup.filter((a) => !known.has(a.sha256) && !freshShas.has(a.sha256));
     if (!fresh.length && !lost.length) return;
     const specs = [...fresh, ...lost].flatMap((a) => this.d.registry.plan({ sha256: a.sha256, type: a.type as AssetType, mime: a.mime, size: a.size, name: a.name }, allowed)
       .map((an) => ({ sha256: a.sha256, analyser: an.id, version: an.version, options: ocrLang ? { ocrLang } : null })));
