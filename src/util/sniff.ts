@@ -32,6 +32,14 @@ export function typeOfMime(mime: string): AssetType {
   return 'other';
 }
 
+const MAGIC: [Buffer, string][] = [
+  [Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), 'image/png'],
+  [Buffer.from([0xff, 0xd8, 0xff]), 'image/jpeg'],
+  [Buffer.from('GIF87a'), 'image/gif'],
+  [Buffer.from('GIF89a'), 'image/gif'],
+  [Buffer.from('%PDF-'), 'application/pdf'],
+];
+
 export async function sniffFile(path: string, name: string): Promise<Sniffed> {
   const fh = await open(path, 'r');
   let head: Buffer;
@@ -56,6 +64,10 @@ export async function sniffBuffer(head: Buffer, name: string): Promise<Sniffed> 
     }
     return { type: typeOfMime(mime), mime };
   }
+  // file-type gives up on a damaged file (a PNG whose chunks are garbage); its magic bytes still say what it
+  // claims to be, and the analysers then skip it with the decoder's reason instead of calling it "other".
+  const magic = MAGIC.find(([sig]) => head.subarray(0, sig.length).equals(sig));
+  if (magic) return { type: typeOfMime(magic[1]), mime: magic[1] };
   const textMime = sniffText(head, name);
   if (textMime) return { type: typeOfMime(textMime), mime: textMime };
   return { type: 'other', mime: 'application/octet-stream' };
