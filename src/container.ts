@@ -14,6 +14,7 @@ import { AuditEventsRepo } from './repositories/audit-events.ts';
 import { DerivedRepo } from './repositories/derived.ts';
 import { SearchEntriesRepo } from './repositories/search-entries.ts';
 import { UsersRepo } from './repositories/users.ts';
+import { PhashIndexRepo } from './repositories/phash-index.ts';
 import { JobQueue } from './queue/queue.ts';
 import { Fts5Index } from './search/fts5-index.ts';
 import { PgIndex } from './search/pg-index.ts';
@@ -22,9 +23,12 @@ import { AccessPolicy } from './services/access.ts';
 import { AnalysisService } from './services/analysis.ts';
 import { AssetsView } from './services/assets-view.ts';
 import { AuditService, type Actor } from './services/audit.ts';
+import { createGovernance, type Governance } from './services/governance/index.ts';
 import { IngestService } from './services/ingest.ts';
 import { Maintenance } from './services/maintenance.ts';
 import { SearchService } from './services/search.ts';
+import { SimilarService } from './services/similar.ts';
+import { ExportService } from './services/export.ts';
 import { Workers } from './services/worker.ts';
 import { createBlobStore } from './storage/create-store.ts';
 import type { BlobStore } from './storage/blob-store.ts';
@@ -35,7 +39,7 @@ export interface Container {
   db: Db;
   blobs: BlobStore;
   registry: AnalyserRegistry;
-  repos: { assets: AssetsRepo; analyses: AnalysesRepo; entries: SearchEntriesRepo; derived: DerivedRepo; audit: AuditEventsRepo; users: UsersRepo };
+  repos: { assets: AssetsRepo; analyses: AnalysesRepo; entries: SearchEntriesRepo; derived: DerivedRepo; audit: AuditEventsRepo; users: UsersRepo; phash: PhashIndexRepo };
   queue: JobQueue;
   index: SearchIndex;
   audit: AuditService;
@@ -43,9 +47,13 @@ export interface Container {
   analysis: AnalysisService;
   ingest: IngestService;
   search: SearchService;
+  similar: SimilarService;
+  exporter: ExportService;
   view: AssetsView;
   maintenance: Maintenance;
   workers: Workers;
+  /** Accountability: audit admin, users, holds, erasure, retention, report. */
+  governance: Governance;
   localActor: Actor;
   close(): Promise<void>;
 }
@@ -67,6 +75,7 @@ export async function createContainer(config: Config, opts: { log?: Logger } = {
   const repos = {
     assets: new AssetsRepo(db), analyses: new AnalysesRepo(db), entries: new SearchEntriesRepo(db),
     derived: new DerivedRepo(db), audit: new AuditEventsRepo(db), users: new UsersRepo(db),
+    phash: new PhashIndexRepo(db),
   };
   const useFts5 = config.search === 'fts5' || (config.search === 'auto' && db.kind === 'pglite');
   const index: SearchIndex = useFts5 ? await Fts5Index.open(join(config.dataDir, 'db', 'search.sqlite'), repos.entries) : new PgIndex(repos.entries);
@@ -83,10 +92,15 @@ export async function createContainer(config: Config, opts: { log?: Logger } = {
   const maintenance = new Maintenance({ db, blobs, assets: repos.assets, analyses: repos.analyses, analysis, registry });
   const workers = new Workers(queue, analysis);
   const search = new SearchService(index, repos.assets, audit, access);
+  const similar = new SimilarService({ assets: repos.assets, phash: repos.phash, blobs, access, audit });
+  const exporter = new ExportService({
+    assets: repos.assets, analyses: repos.analyses, blobs, access, audit, tmpDir, dataDir: config.dataDir, translateTo: config.translateTo,
+  });
   const localActor: Actor = { name: safeUser(), role: 'admin', collection: null };
+  const governance = createGovernance({ config, log, db, blobs, index, audit, access, repos });
   let closed = false;
   return {
-    config, log, db, blobs, registry, repos, queue, index, audit, access, analysis, ingest, search, view, maintenance, workers, localActor,
+    config, log, db, blobs, registry, repos, queue, index, audit, access, analysis, ingest, search, similar, exporter, view, maintenance, workers, governance, localActor,
     async close() {
       if (closed) return;
       closed = true;

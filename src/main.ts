@@ -12,6 +12,14 @@ import * as search from './cli/commands/search.ts';
 import * as show from './cli/commands/show.ts';
 import * as maint from './cli/commands/maintenance.ts';
 import * as collection from './cli/commands/collection.ts';
+import * as audit from './cli/commands/audit.ts';
+import * as user from './cli/commands/user.ts';
+import * as erase from './cli/commands/erase.ts';
+import * as hold from './cli/commands/hold.ts';
+import * as retention from './cli/commands/retention.ts';
+import * as report from './cli/commands/report.ts';
+import * as similar from './cli/commands/similar.ts';
+import * as exportCmd from './cli/commands/export.ts';
 
 type Handler = (c: Container, a: Parsed, out: Out, actor: Actor) => Promise<number>;
 
@@ -24,6 +32,14 @@ const COMMANDS: Record<string, { flags: FlagSpec; run: Handler; help: string }> 
   fsck: { flags: maint.fsckFlags, run: maint.fsckCommand, help: 'fsck' },
   reanalyse: { flags: maint.reanalyseFlags, run: maint.reanalyseCommand, help: 'reanalyse [--analyser X] [--no-wait]' },
   collection: { flags: collection.flags, run: collection.collectionCommand, help: 'collection set C [--require-purpose] [--purposes "a,b"] [--analysers LIST] [--ocr-lang L] | collection list' },
+  user: { flags: user.flags, run: user.userCommand, help: user.help },
+  audit: { flags: audit.flags, run: audit.auditCommand, help: audit.help },
+  erase: { flags: erase.flags, run: erase.eraseCommand, help: erase.help },
+  hold: { flags: hold.flags, run: hold.holdCommand, help: hold.help },
+  retention: { flags: retention.flags, run: retention.retentionCommand, help: retention.help },
+  report: { flags: report.flags, run: report.reportCommand, help: report.help },
+  similar: { flags: similar.flags, run: similar.similarCommand, help: similar.help },
+  export: { flags: exportCmd.flags, run: exportCmd.exportCommand, help: exportCmd.help },
 };
 
 /** Commands added by other modules (accountability, export, serve) register here. */
