@@ -17,8 +17,19 @@ export interface RawResult {
 export interface Db {
   readonly kind: 'pglite' | 'postgres';
   readonly k: Kysely<Database>;
+  /**
+   * Ranked search uses the rum index (top-k straight from the index) when true; plain GIN + ts_rank_cd
+   * with a candidate cap otherwise. Set after migrations: true only on a server with the rum extension,
+   * unless VITRINE_PG_RUM=0.
+   */
+  rum: boolean;
   /** Raw SQL with parameters (pg-boss, maintenance). Multi-statement text when values are absent. */
   executeSql(text: string, values?: unknown[]): Promise<RawResult>;
+  /**
+   * Runs fn on one connection holding a session advisory lock on `key` (PostgreSQL), or under the
+   * connection mutex (PGlite, one process). For work that must happen once across processes.
+   */
+  withLock<T>(key: number, fn: (exec: (text: string, values?: unknown[]) => Promise<RawResult>) => Promise<T>): Promise<T>;
   /** Reclaim space and drop dead tuples (after erasure, so erased text does not linger in table files). */
   compact(tables: string[]): Promise<void>;
   /** Flush and recycle the WAL (PGlite); a no-op on a server, which manages its own. */
@@ -29,10 +40,24 @@ export interface Db {
 const MIGRATIONS_DIR = join(dirname(fileURLToPath(import.meta.url)), 'migrations');
 const MIGRATION_LOCK = 7_355_608;
 
-export async function createDb(opts: { dataDir: string; databaseUrl?: string }): Promise<Db> {
-  const db = opts.databaseUrl ? await openPostgres(opts.databaseUrl) : await openPglite(join(opts.dataDir, 'db'));
+export interface DbOptions {
+  dataDir: string;
+  databaseUrl?: string;
+  /** Use the rum extension for ranked search when the server has it (default: env VITRINE_PG_RUM, else on). */
+  rum?: boolean;
+  /** Connections in the pool (PostgreSQL). */
+  poolMax?: number;
+}
+
+export async function createDb(opts: DbOptions): Promise<Db> {
+  const db = opts.databaseUrl ? await openPostgres(opts.databaseUrl, opts.poolMax ?? 10) : await openPglite(join(opts.dataDir, 'db'));
+  const wantRum = opts.rum ?? !['0', 'false', 'no', 'off'].includes((process.env.VITRINE_PG_RUM ?? '').toLowerCase());
   try {
-    await migrate(db);
+    // Several processes may start at once on one server: one applies the migrations, the others wait.
+    await db.withLock(MIGRATION_LOCK, async (exec) => {
+      await migrate(exec);
+      if (db.kind === 'postgres' && wantRum) db.rum = await ensureRum(exec);
+    });
   } catch (e) {
     await db.close();
     throw e;
@@ -40,46 +65,83 @@ export async function createDb(opts: { dataDir: string; databaseUrl?: string }):
   return db;
 }
 
-async function migrate(db: Db): Promise<void> {
-  const files = (await readdir(MIGRATIONS_DIR)).filter((f) => /^\d+_.*\.sql$/.test(f)).sort();
-  await db.executeSql('CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())');
-  if (db.kind === 'postgres') await db.executeSql('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
+type Exec = (text: string, values?: unknown[]) => Promise<RawResult>;
+
+/**
+ * The rum index is optional (a server without the extension package runs on GIN alone), so it is made
+ * here rather than in a migration. Under the migration lock: many workers starting at once build it once.
+ * On a table that is already large the build takes minutes; docs/SCALING.md says to build it beforehand.
+ */
+async function ensureRum(exec: Exec): Promise<boolean> {
+  const have = await exec(`SELECT (SELECT 1 FROM pg_available_extensions WHERE name = 'rum') AS available,
+      (SELECT 1 FROM pg_extension WHERE extname = 'rum') AS installed,
+      (SELECT 1 FROM pg_indexes WHERE indexname = 'search_entries_tsv_rum') AS indexed`);
+  const row = have.rows[0] ?? {};
+  if (row.indexed) return true;
+  if (!row.available) return false;
   try {
-    const done = new Set((await db.executeSql('SELECT version FROM schema_migrations')).rows.map((r) => Number(r.version)));
-    for (const f of files) {
-      const version = Number(f.split('_')[0]);
-      if (done.has(version)) continue;
-      const text = await readFile(join(MIGRATIONS_DIR, f), 'utf8');
-      await db.executeSql(`BEGIN;\n${text}\n;INSERT INTO schema_migrations (version, name) VALUES (${version}, '${f.replace(/'/g, "''")}');\nCOMMIT;`);
-    }
-  } finally {
-    if (db.kind === 'postgres') await db.executeSql('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]);
+    if (!row.installed) await exec('CREATE EXTENSION IF NOT EXISTS rum');
+    await exec('CREATE INDEX IF NOT EXISTS search_entries_tsv_rum ON search_entries USING rum (tsv rum_tsvector_ops)');
+    return true;
+  } catch {
+    return false; // e.g. not allowed to create extensions: GIN still answers every query
   }
 }
 
-async function openPostgres(url: string): Promise<Db> {
+async function migrate(exec: Exec): Promise<void> {
+  const files = (await readdir(MIGRATIONS_DIR)).filter((f) => /^\d+_.*\.sql$/.test(f)).sort();
+  await exec('CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())');
+  const done = new Set((await exec('SELECT version FROM schema_migrations')).rows.map((r) => Number(r.version)));
+  for (const f of files) {
+    const version = Number(f.split('_')[0]);
+    if (done.has(version)) continue;
+    const text = await readFile(join(MIGRATIONS_DIR, f), 'utf8');
+    await exec(`BEGIN;\n${text}\n;INSERT INTO schema_migrations (version, name) VALUES (${version}, '${f.replace(/'/g, "''")}');\nCOMMIT;`);
+  }
+}
+
+async function openPostgres(url: string, max: number): Promise<Db> {
   const pg = (await import('pg')).default;
   // bigint columns come back as strings by default; counts and sizes fit in a double.
   pg.types.setTypeParser(20, (v: string) => Number(v));
-  const pool = new pg.Pool({ connectionString: url, max: 10, connectionTimeoutMillis: 10_000 });
+  const pool = new pg.Pool({ connectionString: url, max, connectionTimeoutMillis: 10_000 });
   pool.on('error', () => {}); // a dropped idle connection is replaced on next use
   try {
     const c = await pool.connect();
     c.release();
   } catch (e) {
     await pool.end().catch(() => {});
-    const msg = (e as Error).message;
-    const code = /password|authentication/i.test(msg) ? 'E_DB_AUTH' : 'E_DB_UNAVAILABLE';
-    throw new AppError(code, `cannot connect to PostgreSQL (${redact(url)}): ${msg}. Check VITRINE_DATABASE_URL and that the server is running.`, 'usage');
+    throw connectError(url, e);
   }
   const k = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   return {
     kind: 'postgres',
+    rum: false,
     k,
     async executeSql(text, values) {
       const r = await pool.query(text, values as unknown[] | undefined);
       const last = Array.isArray(r) ? r[r.length - 1] : r;
       return { rows: last?.rows ?? [], rowCount: last?.rowCount ?? undefined };
+    },
+    async withLock(key, fn) {
+      const c = await pool.connect();
+      let broken = false;
+      try {
+        await c.query('SELECT pg_advisory_lock($1)', [key]);
+        try {
+          return await fn(async (text, values) => {
+            const r = await c.query(text, values as unknown[] | undefined);
+            const last = Array.isArray(r) ? r[r.length - 1] : r;
+            return { rows: last?.rows ?? [], rowCount: last?.rowCount ?? undefined };
+          });
+        } finally {
+          await c.query('SELECT pg_advisory_unlock($1)', [key]).catch(() => {
+            broken = true; // the session is gone, and with it the lock
+          });
+        }
+      } finally {
+        c.release(broken);
+      }
     },
     async compact(tables) {
       for (const t of tables) await pool.query(`VACUUM (FULL) ${t}`);
@@ -89,6 +151,23 @@ async function openPostgres(url: string): Promise<Db> {
       await k.destroy();
     },
   };
+}
+
+/** A clear start-up error (exit 2) that says which of the settings is wrong. */
+function connectError(url: string, e: unknown): AppError {
+  const err = e as Error & { code?: string };
+  const msg = err.message || String(err.code ?? e);
+  const pgCode = err.code ?? '';
+  let code = 'E_DB_UNAVAILABLE';
+  let hint = 'check that the server is running and reachable at that host and port';
+  if (pgCode.startsWith('28') || /password|authentication/i.test(msg)) {
+    code = 'E_DB_AUTH';
+    hint = 'check the user name and password in VITRINE_DATABASE_URL';
+  } else if (pgCode === '3D000') {
+    code = 'E_DB_MISSING';
+    hint = 'create the database first (createdb) or fix its name in VITRINE_DATABASE_URL';
+  }
+  return new AppError(code, `cannot connect to PostgreSQL (${redact(url)}): ${msg}; ${hint}`, 'usage', { cause: e });
 }
 
 function redact(url: string): string {
@@ -117,8 +196,12 @@ async function openPglite(dir: string): Promise<Db> {
   const exec = (text: string, values?: unknown[]): Promise<RawResult> => adapter.executeSql(text, values);
   return {
     kind: 'pglite',
+    rum: false,
     k,
     executeSql: (text, values) => mutex.run(() => exec(text, values)),
+    // One process owns a PGlite directory (lockDir), so the lock is only about this process's callers;
+    // the mutex is taken per statement because fn's statements go through executeSql.
+    withLock: (_key, fn) => fn((text, values) => mutex.run(() => exec(text, values))),
     checkpoint: () => mutex.run(async () => void (await pg.exec('CHECKPOINT'))),
     async compact(tables) {
       await mutex.run(async () => {

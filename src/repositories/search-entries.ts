@@ -83,8 +83,13 @@ export class SearchEntriesRepo {
     return (await q.orderBy('id').execute()).map(toEntry);
   }
 
-  /** Entries matching a tsquery, best first; PostgreSQL ranking with a candidate cap. */
-  async pgMatch(tsquery: string, f: { types?: string[]; collections?: string[]; limit: number; candidateCap: number }): Promise<{ rows: (EntryRow & { score: number })[]; total: number }> {
+  /**
+   * Entries matching a tsquery, best first. With the rum index, `ORDER BY tsv <=> q LIMIT k` reads the
+   * top k straight from the index (positions are stored in it), so a common word does not rank every
+   * match; without it, GIN finds the matches and ts_rank_cd ranks the first `candidateCap` of them.
+   * Scores are in [0, 1) on both paths (rank / (rank + 1)). `total` counts matching assets up to the cap.
+   */
+  async pgMatch(tsquery: string, f: { types?: string[]; collections?: string[]; limit: number; candidateCap: number; rum?: boolean }): Promise<{ rows: (EntryRow & { score: number })[]; total: number }> {
     const params: unknown[] = [tsquery];
     const where: string[] = ['tsv @@ q'];
     if (f.types?.length) {
@@ -95,15 +100,19 @@ export class SearchEntriesRepo {
       params.push(f.collections);
       where.push(`collection = ANY($${params.length})`);
     }
-    params.push(f.candidateCap, f.limit);
-    const capP = params.length - 1;
-    const limP = params.length;
+    const n = params.length;
     const body = `FROM search_entries, to_tsquery('simple', $1) q WHERE ${where.join(' AND ')}`;
-    const r = await this.db.executeSql(
-      `WITH cand AS (SELECT id, asset_id, analyser, type, collection, text, page, start_s, end_s, box, tsv, q ${body} LIMIT $${capP})
-       SELECT id, asset_id, analyser, type, collection, text, page, start_s, end_s, box, ts_rank_cd(tsv, q, 1|32) AS score
-       FROM cand ORDER BY score DESC, id LIMIT $${limP}`, params);
-    const t = await this.db.executeSql(`SELECT count(DISTINCT asset_id)::int AS n FROM (SELECT asset_id ${body} LIMIT $${capP}) s`, params.slice(0, capP));
+    const cols = 'id, asset_id, analyser, type, collection, text, page, start_s, end_s, box';
+    const r = (f.rum ?? this.db.rum)
+      ? await this.db.executeSql(
+        // The query inline (not a joined function) so the planner sees a constant and orders by the index.
+        `SELECT ${cols}, 1 / (1 + (tsv <=> to_tsquery('simple', $1))) AS score FROM search_entries
+          WHERE ${where.join(' AND ').replace('tsv @@ q', "tsv @@ to_tsquery('simple', $1)")}
+          ORDER BY tsv <=> to_tsquery('simple', $1) LIMIT $${n + 1}`, [...params, f.limit])
+      : await this.db.executeSql(
+        `WITH cand AS (SELECT ${cols}, tsv, q ${body} LIMIT $${n + 1})
+         SELECT ${cols}, ts_rank_cd(tsv, q, 1|32) AS score FROM cand ORDER BY score DESC, id LIMIT $${n + 2}`, [...params, f.candidateCap, f.limit]);
+    const t = await this.db.executeSql(`SELECT count(DISTINCT asset_id)::int AS n FROM (SELECT asset_id ${body} LIMIT $${n + 1}) s`, [...params, f.candidateCap]);
     return { rows: r.rows.map((x) => ({ ...toEntry(x), score: Number(x.score) })), total: Number(t.rows[0]?.n ?? 0) };
   }
 }

@@ -1,5 +1,6 @@
-// PostgreSQL full-text search over search_entries.tsv (GIN). Ranking is capped to a candidate set so a
-// very common word does not rank every row; the scale-out issue measures it at a million documents.
+// PostgreSQL full-text search over search_entries.tsv. With the rum extension the index returns the top
+// k in rank order; with GIN alone ranking is capped to a candidate set so a very common word does not rank
+// every row. bench/scale-search.bench.ts measures both at a million documents.
 import type { SearchEntriesRepo } from '../repositories/search-entries.ts';
 import { toTsquery, type ParsedQuery } from './query.ts';
 import type { IndexFilters, IndexHit, SearchIndex } from './search-index.ts';
@@ -8,10 +9,13 @@ export class PgIndex implements SearchIndex {
   readonly kind = 'postgres' as const;
   private readonly entries: SearchEntriesRepo;
   private readonly candidateCap: number;
+  private readonly rum: boolean | undefined;
 
-  constructor(entries: SearchEntriesRepo, candidateCap = 20_000) {
+  /** `rum` forces one path (tests, benches); by default the database's `rum` flag decides. */
+  constructor(entries: SearchEntriesRepo, candidateCap = 20_000, rum?: boolean) {
     this.entries = entries;
     this.candidateCap = candidateCap;
+    this.rum = rum;
   }
 
   async sync(): Promise<void> {}
@@ -26,6 +30,7 @@ export class PgIndex implements SearchIndex {
       ...(f.collections ? { collections: f.collections } : {}),
       limit: f.limit * 4 + 20,
       candidateCap: this.candidateCap,
+      ...(this.rum !== undefined ? { rum: this.rum } : {}),
     });
     const hits = new Map<string, IndexHit>();
     for (const e of r.rows) {
