@@ -1,7 +1,8 @@
 // The append-only audit log. Appends take a transaction-scoped advisory lock, read the chain head and
 // insert the next events, so any number of processes keep one linear hash chain.
 import type { Db } from '../db/create-db.ts';
-import { nextEvent, type AuditEvent, type AuditFields } from '../audit/chain.ts';
+import { nextEvent, rowToEvent, type AuditEvent, type AuditFields } from '../audit/chain.ts';
+import { advanceFrontier, readFrontier, type Frontier } from './audit-tree.ts';
 
 const CHAIN_LOCK = 7_355_609;
 
@@ -43,8 +44,36 @@ export class AuditEventsRepo {
         seq: e.seq, time: e.time, actor: e.actor, action: e.action, target: e.target, purpose: e.purpose, outcome: e.outcome,
         detail: e.detail === null ? null : JSON.stringify(e.detail), prev_hash: e.prevHash, hash: e.hash,
       }))).execute();
+      // The Merkle frontier moves in the same transaction: it always covers exactly the committed events.
+      await advanceFrontier(tx, head ? Number(head.seq) : 0, out.map((e) => e.hash));
       return out;
     });
+  }
+
+  /**
+   * Runs `fn` holding the chain lock (no append can interleave) with the current frontier: checkpoints are
+   * signed and written in this order by every process, so the checkpoint file only grows.
+   */
+  async withChainLock<T>(fn: (frontier: Frontier) => Promise<T>): Promise<T> {
+    return this.db.k.transaction().execute(async (tx) => {
+      await tx.selectNoFrom((eb) => eb.fn('pg_advisory_xact_lock', [eb.val(CHAIN_LOCK)]).as('l')).execute();
+      const head = await tx.selectFrom('audit_events').select('seq').orderBy('seq', 'desc').limit(1).executeTakeFirst();
+      // Catch the frontier up if the log predates it (no new hashes).
+      const f = await readFrontier(tx);
+      const frontier = f.size === Number(head?.seq ?? 0) ? f : await advanceFrontier(tx, Number(head?.seq ?? 0), []);
+      return fn(frontier);
+    });
+  }
+
+  /** Events in seq order, one array per page: the fast shape for verifyAudit / proveEvent. */
+  async *pages(pageSize = 5000): AsyncGenerator<AuditEvent[]> {
+    let after = 0;
+    for (;;) {
+      const rows = await this.db.k.selectFrom('audit_events').selectAll().where('seq', '>', after).orderBy('seq').limit(pageSize).execute();
+      if (rows.length) yield rows.map((r) => rowToEvent(r));
+      if (rows.length < pageSize) return;
+      after = Number(rows[rows.length - 1]!.seq);
+    }
   }
 
   async list(f: AuditFilter = {}): Promise<AuditEvent[]> {
