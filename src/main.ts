@@ -12,6 +12,7 @@ import * as search from './cli/commands/search.ts';
 import * as show from './cli/commands/show.ts';
 import * as maint from './cli/commands/maintenance.ts';
 import * as collection from './cli/commands/collection.ts';
+import * as serve from './cli/commands/serve.ts';
 import * as audit from './cli/commands/audit.ts';
 import * as user from './cli/commands/user.ts';
 import * as erase from './cli/commands/erase.ts';
@@ -40,6 +41,7 @@ const COMMANDS: Record<string, { flags: FlagSpec; run: Handler; help: string }> 
   report: { flags: report.flags, run: report.reportCommand, help: report.help },
   similar: { flags: similar.flags, run: similar.similarCommand, help: similar.help },
   export: { flags: exportCmd.flags, run: exportCmd.exportCommand, help: exportCmd.help },
+  serve: { flags: serve.flags, run: serve.serveCommand, help: 'serve [--host 127.0.0.1] [--port 8080] [--no-workers] [--init-admin]' },
 };
 
 /** Commands added by other modules (accountability, export, serve) register here. */

@@ -2,6 +2,7 @@
 // assets in batches, queue their analyses. A file counts as ingested only once its asset row is
 // committed; its blob was durable before that, so kill -9 at any moment loses nothing reported.
 import { createReadStream } from 'node:fs';
+import { Transform, type Readable } from 'node:stream';
 import { lstat, opendir, realpath, rm, stat } from 'node:fs/promises';
 import { basename, join, relative, resolve, sep } from 'node:path';
 import type { AnalyserRegistry } from '../analysers/registry.ts';
@@ -12,7 +13,7 @@ import type { AssetRow, AssetsRepo, NewAsset } from '../repositories/assets.ts';
 import type { SearchEntriesRepo } from '../repositories/search-entries.ts';
 import type { BlobStore } from '../storage/blob-store.ts';
 import { newId } from '../util/ids.ts';
-import { sniffFile } from '../util/sniff.ts';
+import { sniffBuffer, sniffFile } from '../util/sniff.ts';
 import type { AnalysisService } from './analysis.ts';
 import type { Actor, AuditService } from './audit.ts';
 
@@ -52,6 +53,8 @@ interface Stored {
   type: AssetType;
   mime: string;
   name: string;
+  /** The blob was new: no other asset can have this content, so there is no text to copy. */
+  created?: boolean;
 }
 
 const BATCH = 200;
@@ -83,10 +86,15 @@ export class IngestService {
     if (o.analysers) this.d.registry.closure(o.analysers); // unknown ids: a usage error before any work
     const ocrLang = o.ocrLang ?? coll?.ocrLang ?? null;
     let pending: Stored[] = [];
+    // One batch is recorded while the pool keeps storing the next files (database and disk overlap);
+    // batches are recorded one at a time, in order, and an error surfaces at the next flush.
+    let recording: Promise<void> = Promise.resolve();
     const flush = async () => {
       const batch = pending;
       pending = [];
-      await this.record(batch, o, allowed, ocrLang, res);
+      await recording;
+      recording = this.record(batch, o, allowed, ocrLang, res);
+      recording.catch(() => {});
     };
     const fail = (path: string, err: unknown) => {
       const e = toAppError(err);
@@ -110,6 +118,42 @@ export class IngestService {
     }
     await Promise.all(inflight);
     while (pending.length) await flush();
+    await recording;
+    return res;
+  }
+
+  /**
+   * One file arriving as a stream (HTTP upload): stored while hashing, never buffered whole; the first
+   * 8 KiB are kept to sniff its type. Then recorded and queued exactly like a file from disk.
+   */
+  async ingestStream(data: Readable, o: IngestOptions & { name: string; path?: string }): Promise<IngestResult> {
+    const res: IngestResult = { ingested: 0, duplicates: 0, failed: [], assets: [] };
+    await this.d.assets.ensureCollections([o.collection]);
+    const coll = await this.d.assets.getCollection(o.collection);
+    const allowed = intersect(coll?.analysers ?? null, o.analysers ?? null);
+    if (o.analysers) this.d.registry.closure(o.analysers);
+    const ocrLang = o.ocrLang ?? coll?.ocrLang ?? null;
+    const name = basename(o.name.replace(/\\/g, '/')) || 'upload';
+    const head: Buffer[] = [];
+    let headBytes = 0;
+    const tap = new Transform({
+      transform(chunk: Buffer, _enc, cb) {
+        if (headBytes < 8192) {
+          head.push(chunk.subarray(0, 8192 - headBytes));
+          headBytes += Math.min(chunk.length, 8192 - headBytes);
+        }
+        cb(null, chunk);
+      },
+    });
+    data.on('error', (e) => tap.destroy(e));
+    const put = await this.d.blobs.put(data.pipe(tap), { maxBytes: this.d.maxFileBytes });
+    if (put.size === 0) {
+      if (put.created) await this.d.blobs.delete(put.sha256).catch(() => {});
+      throw new AppError('E_EMPTY', 'the upload is empty; nothing to store', 'usage');
+    }
+    const sniffed = await sniffBuffer(Buffer.concat(head), name);
+    const path = o.path ?? name;
+    await this.record([{ c: { path, abs: '' }, sha256: put.sha256, size: put.size, type: sniffed.type, mime: sniffed.mime, name }], o, allowed, ocrLang, res);
     return res;
   }
 
@@ -121,8 +165,10 @@ export class IngestService {
       throw new AppError('E_TOO_LARGE', `the file is larger than VITRINE_MAX_FILE_BYTES (${this.d.maxFileBytes})`, 'failure');
     const name = basename(c.abs);
     const sniffed = await sniffFile(c.abs, name);
-    const put = await this.d.blobs.put(createReadStream(c.abs, { highWaterMark: 1 << 20 }), { maxBytes: this.d.maxFileBytes });
-    return { c, sha256: put.sha256, size: put.size, type: sniffed.type, mime: sniffed.mime, name };
+    // Read buffers sized to the file (a 1 MiB buffer per 20 KiB file is mostly garbage to collect).
+    const highWaterMark = Math.max(64 << 10, Math.min(1 << 20, st.size + 1));
+    const put = await this.d.blobs.put(createReadStream(c.abs, { highWaterMark }), { maxBytes: this.d.maxFileBytes });
+    return { c, sha256: put.sha256, size: put.size, type: sniffed.type, mime: sniffed.mime, name, created: put.created };
   }
 
   private async record(batch: Stored[], o: IngestOptions, allowed: string[] | null, ocrLang: string[] | null, res: IngestResult): Promise<void> {
@@ -133,7 +179,7 @@ export class IngestService {
       options: allowed || ocrLang ? { ...(allowed ? { analysers: allowed } : {}), ...(ocrLang ? { ocrLang } : {}) } : null,
     }));
     const saved = await this.d.assets.insertMany(rows);
-    await this.afterInsert(saved, allowed, ocrLang);
+    await this.afterInsert(saved, allowed, ocrLang, new Set(batch.filter((s) => s.created).map((s) => s.sha256)));
     for (let i = 0; i < saved.length; i++) {
       const a = saved[i]!;
       if (a.existed) res.duplicates++;
@@ -148,7 +194,7 @@ export class IngestService {
   }
 
   /** Queue analyses for new assets, and give a new asset the search text of identical content. */
-  private async afterInsert(saved: (AssetRow & { existed: boolean })[], allowed: string[] | null, ocrLang: string[] | null): Promise<void> {
+  private async afterInsert(saved: (AssetRow & { existed: boolean })[], allowed: string[] | null, ocrLang: string[] | null, newBlobs?: Set<string>): Promise<void> {
     const fresh = saved.filter((a) => !a.existed);
     // kill -9 between recording a batch and queueing its analyses leaves assets with no analysis at all;
     // re-running the ingest finds them as duplicates, and queues them now.
@@ -161,6 +207,7 @@ export class IngestService {
       .map((an) => ({ sha256: a.sha256, analyser: an.id, version: an.version, options: ocrLang ? { ocrLang } : null })));
     await this.d.analyses.ensure(specs);
     for (const a of fresh) {
+      if (newBlobs?.has(a.sha256)) continue;
       const others = (await this.d.assets.bySha(a.sha256)).filter((x) => x.id !== a.id);
       if (others.length) await this.d.entries.copy(others[0]!.id, { assetId: a.id, type: a.type, collection: a.collection });
     }

@@ -1,0 +1,145 @@
+// Who is calling: a Bearer token (scripts) or a session cookie (the browser, with a CSRF token on writes).
+// Sessions live in memory: a restart logs browsers out, tokens keep working. Failed logins are counted
+// per client address and per name; past the limit the login answers 429 until the window passes.
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import type { FastifyRequest } from 'fastify';
+import { AppError } from '../errors.ts';
+import type { Container } from '../container.ts';
+import { hashToken } from '../repositories/users.ts';
+import type { Actor } from '../services/audit.ts';
+
+export const SESSION_COOKIE = 'vitrine_session';
+const SESSION_TTL_MS = 12 * 3600_000;
+
+export interface Session {
+  id: string;
+  user: string;
+  csrf: string;
+  expires: number;
+}
+
+export class Sessions {
+  private readonly map = new Map<string, Session>();
+
+  create(user: string): Session {
+    const s: Session = { id: randomBytes(32).toString('base64url'), user, csrf: randomBytes(24).toString('base64url'), expires: Date.now() + SESSION_TTL_MS };
+    this.map.set(s.id, s);
+    if (this.map.size > 10_000) this.sweep();
+    return s;
+  }
+
+  get(id: string | undefined): Session | null {
+    if (!id) return null;
+    const s = this.map.get(id);
+    if (!s) return null;
+    if (s.expires < Date.now()) {
+      this.map.delete(id);
+      return null;
+    }
+    return s;
+  }
+
+  delete(id: string): void {
+    this.map.delete(id);
+  }
+
+  /** Logs a user out everywhere (deleted user, new password). */
+  dropUser(user: string): void {
+    for (const [k, s] of this.map) if (s.user === user) this.map.delete(k);
+  }
+
+  private sweep(): void {
+    const now = Date.now();
+    for (const [k, s] of this.map) if (s.expires < now) this.map.delete(k);
+  }
+}
+
+export interface LimiterOptions {
+  windowMs: number;
+  perName: number;
+  perAddress: number;
+}
+
+/** Failed-login counter over a fixed window, keyed by client address and by user name. */
+export class LoginLimiter {
+  private readonly o: LimiterOptions;
+  private readonly fails = new Map<string, { n: number; since: number }>();
+
+  constructor(o: Partial<LimiterOptions> = {}) {
+    this.o = { windowMs: 15 * 60_000, perName: 5, perAddress: 20, ...o };
+  }
+
+  private count(key: string): { n: number; since: number } {
+    const now = Date.now();
+    const e = this.fails.get(key);
+    if (!e || now - e.since > this.o.windowMs) return { n: 0, since: now };
+    return e;
+  }
+
+  /** Seconds to wait, or 0 when a login may be tried. */
+  retryAfter(address: string, name: string | null): number {
+    const checks: [string, number][] = [[`ip:${address}`, this.o.perAddress]];
+    if (name) checks.push([`name:${name}`, this.o.perName]);
+    let wait = 0;
+    for (const [key, max] of checks) {
+      const e = this.count(key);
+      if (e.n >= max) wait = Math.max(wait, Math.ceil((e.since + this.o.windowMs - Date.now()) / 1000));
+    }
+    return wait;
+  }
+
+  fail(address: string, name: string | null): void {
+    for (const key of [`ip:${address}`, ...(name ? [`name:${name}`] : [])]) {
+      const e = this.count(key);
+      this.fails.set(key, { n: e.n + 1, since: e.since });
+    }
+    if (this.fails.size > 50_000) this.fails.clear();
+  }
+
+  succeed(name: string): void {
+    this.fails.delete(`name:${name}`);
+  }
+}
+
+export interface Caller {
+  actor: Actor;
+  via: 'bearer' | 'cookie';
+  session: Session | null;
+}
+
+export function safeEqual(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
+const unauthorized = (message: string) => new AppError('E_UNAUTHORIZED', message, 'policy', { httpStatus: 401 });
+
+/** The caller of this request, or null when it carries no credentials at all. Bad credentials throw 401. */
+export async function identify(req: FastifyRequest, c: Container, sessions: Sessions): Promise<Caller | null> {
+  const h = req.headers.authorization;
+  if (h) {
+    const m = /^Bearer\s+(\S+)\s*$/i.exec(h);
+    if (!m) throw unauthorized('the Authorization header must be "Bearer TOKEN"');
+    const u = await c.repos.users.byTokenHash(hashToken(m[1]!));
+    if (!u) throw unauthorized('unknown or revoked token');
+    return { actor: { name: u.name, role: u.role, collection: u.collection }, via: 'bearer', session: null };
+  }
+  const s = sessions.get(req.cookies?.[SESSION_COOKIE]);
+  if (!s) return null;
+  // Re-read the user each time: a changed role or a deleted user takes effect at once.
+  const u = await c.repos.users.get(s.user);
+  if (!u) {
+    sessions.delete(s.id);
+    throw unauthorized('your account no longer exists; ask an admin');
+  }
+  const unsafe = !['GET', 'HEAD', 'OPTIONS'].includes(req.method);
+  if (unsafe) {
+    const t = req.headers['x-csrf-token'];
+    if (typeof t !== 'string' || !safeEqual(t, s.csrf))
+      throw new AppError('E_CSRF', 'missing or wrong X-CSRF-Token header (log in again if this persists)', 'policy', { httpStatus: 403 });
+  }
+  return { actor: { name: u.name, role: u.role, collection: u.collection }, via: 'cookie', session: s };
+}
+
+export { unauthorized };
