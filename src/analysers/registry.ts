@@ -12,6 +12,7 @@ import { shots } from './shots.ts';
 import { transcript } from './transcript.ts';
 import { translation } from './translation.ts';
 import { containerAnalyser } from './container.ts';
+import { videoVision } from './video-vision.ts';
 import { piiAnalyser } from './pii.ts';
 import { entitiesAnalyser } from './entities.ts';
 import type { Analyser, AnalysisTarget } from './types.ts';
@@ -62,6 +63,6 @@ export class AnalyserRegistry {
 export function defaultAnalysers(): Analyser[] {
   return [
     metadata, thumbnail, phash, documentText, containerAnalyser, shots, ocrAnalyser, objectsAnalyser, facesAnalyser,
-    moderationAnalyser, transcript, language, translation, piiAnalyser, entitiesAnalyser,
+    moderationAnalyser, videoVision, transcript, language, translation, piiAnalyser, entitiesAnalyser,
   ] as Analyser[];
 }

@@ -19,7 +19,7 @@ export interface AnalyserInput extends AnalysisTarget {
   /** Results of the analysers listed in `needs`, by id (only those that finished `done`). */
   deps: Record<string, unknown>;
   /** Options that come from the collection or the ingest (e.g. OCR languages). */
-  options: { ocrLang?: string[]; translateTo?: string };
+  options: { ocrLang?: string[]; translateTo?: string; /** DATA/derived on this machine, when there is one (frames of other analysers). */ derivedDir?: string };
 }
 
 /** A unit of searchable text with where it came from. */

@@ -126,7 +126,7 @@ export class AnalysisService {
       const deps = await this.d.analyses.results(sha256, a.needs ?? []);
       const out: AnalyserOutput = await a.run({
         sha256, type: first.type as AssetType, mime: first.mime, size: first.size, name: first.name, path, deps,
-        options: { translateTo: this.d.translateTo, ...(options as object) },
+        options: { translateTo: this.d.translateTo, derivedDir: join(this.d.dataDir, 'derived'), ...(options as object) },
       }, { log: this.d.log.child({ analyser: a.id }), tmpDir, signal: ac.signal });
       const ms = performance.now() - t0;
       await this.storeDerived(sha256, a.id, out);
