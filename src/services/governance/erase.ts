@@ -2,7 +2,7 @@
 // no other asset has the same content, analysis results, search entries in the table and in the FTS5
 // index — then a compaction so the text does not linger in table or index files. The audit log keeps that
 // it existed ({id, sha256, reason}), not what it said.
-import { rm } from 'node:fs/promises';
+import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Db } from '../../db/create-db.ts';
 import { notFound, usageError } from '../../errors.ts';
@@ -111,5 +111,29 @@ export class EraseService {
   async compact(): Promise<void> {
     await this.d.db.compact(COMPACT_TABLES);
     await this.d.index.compact();
+    if (this.d.db.kind === 'pglite') await scrubPgliteWal(this.d.db, join(this.d.dataDir, 'db', 'pg_wal'));
+  }
+}
+
+/**
+ * PostgreSQL's write-ahead log still holds the erased rows (inserts, and full-page images written by the
+ * delete) after VACUUM FULL, and it RECYCLES old segments by renaming them to future names, content intact.
+ * So, on the embedded database: stop recycling for this session, delete the not-yet-used (recycled) future
+ * segments, switch to a freshly created, zero-filled segment, and checkpoint — every older segment is then
+ * unlinked rather than recycled. (A PostgreSQL server manages its own WAL, archives and replicas: see README.)
+ */
+export async function scrubPgliteWal(db: Db, walDir: string): Promise<void> {
+  await db.executeSql('SET wal_recycle = off');
+  try {
+    await db.executeSql('CHECKPOINT');
+    const cur = String((await db.executeSql('SELECT pg_walfile_name(pg_current_wal_lsn()) AS f')).rows[0].f);
+    for (const f of await readdir(walDir).catch(() => [] as string[])) {
+      // Same timeline, later segment: a recycled file no WAL has been written to yet.
+      if (/^[0-9A-F]{24}$/.test(f) && f.slice(0, 8) === cur.slice(0, 8) && f > cur) await rm(join(walDir, f), { force: true });
+    }
+    await db.executeSql('SELECT pg_switch_wal()');
+    await db.executeSql('CHECKPOINT');
+  } finally {
+    await db.executeSql('RESET wal_recycle');
   }
 }
