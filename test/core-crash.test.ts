@@ -133,14 +133,18 @@ test('kill -9 at several moments of an ingest, then fsck, re-run and counts', as
 
   // A stale temp file from a crash is removed at start.
   await mkdir(join(data, 'tmp'), { recursive: true });
-  await writeFile(join(data, 'tmp', 'put-99999-deadbeef'), 'half a blob');
+  // Named like a temp file of a process that no longer exists (kept files of live processes are spared).
+  let deadPid = 99_999;
+  while ((() => { try { process.kill(deadPid, 0); return true; } catch (e) { return (e as NodeJS.ErrnoException).code === 'EPERM'; } })()) deadPid++;
+  const stale = `put-${deadPid}-deadbeef`;
+  await writeFile(join(data, 'tmp', stale), 'half a blob');
   const rerun = await runCli(['ingest', input, '--no-wait', '--json'], { data });
   assert.equal(rerun.code, 0, show(rerun));
   assert.deepEqual(rerun.json.failed, []);
   assert.equal(rerun.json.ingested + rerun.json.duplicates, FILES);
   assert.equal(rerun.json.duplicates, recorded, 'what was recorded before comes back as duplicates');
   assert.equal(new Set(rerun.json.assets.map((a: any) => a.id)).size, FILES);
-  assert.equal(await stat(join(data, 'tmp', 'put-99999-deadbeef')).catch(() => null), null, 'DATA/tmp emptied at start');
+  assert.equal(await stat(join(data, 'tmp', stale)).catch(() => null), null, 'DATA/tmp emptied at start');
 
   // Straight from the database, after every process is gone: one row per file, each with its blob.
   const c = await createContainer(loadConfig({ dataDir: data }));
