@@ -17,10 +17,11 @@ export class JobQueue {
 
   constructor(db: Db, opts: QueueOptions) {
     this.opts = opts;
-    // Expired jobs (their worker died) are found by the supervisor: check a few times per expiry period,
-    // so a job comes back within about 1.3 × expireSeconds, not expireSeconds + 30 s.
-    const superviseIntervalSeconds = Math.max(5, Math.min(30, Math.floor(opts.expireSeconds / 3)));
-    const common = { schema: 'pgboss', supervise: true, schedule: false, superviseIntervalSeconds, monitorIntervalSeconds: 60 } as const;
+    // Expired jobs (their worker died) are failed, and so retried, by the supervisor's monitor pass, which
+    // runs at most every monitorIntervalSeconds: check a few times per expiry period, so a job comes back
+    // within about 1.3 × expireSeconds (+ retry delay) rather than expireSeconds + a minute.
+    const interval = Math.max(5, Math.min(30, Math.floor(opts.expireSeconds / 3)));
+    const common = { schema: 'pgboss', supervise: true, schedule: false, superviseIntervalSeconds: interval, monitorIntervalSeconds: interval } as const;
     this.boss = db.kind === 'postgres' && opts.databaseUrl
       ? new PgBoss({ ...common, connectionString: opts.databaseUrl, max: 4 })
       : new PgBoss({ ...common, db: { executeSql: (t: string, v?: unknown[]) => db.executeSql(t, v) }, backend: 'pglite' } as never);

@@ -39,7 +39,8 @@ export class Workers {
       { batchSize: 1, includeMetadata: true, localConcurrency: o.heavyConcurrency, pollingIntervalSeconds: poll }, handler as never));
   }
 
+  /** Stops fetching on both queues at once (a draining light queue must not let heavy jobs start), then waits for running jobs. */
   async stop(): Promise<void> {
-    for (const name of Object.values(QUEUES)) await this.queue.boss.offWork(name, { wait: true }).catch(() => {});
+    await Promise.all(Object.values(QUEUES).map((name) => this.queue.boss.offWork(name, { wait: true }).catch(() => {})));
   }
 }
