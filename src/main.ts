@@ -31,7 +31,7 @@ const COMMANDS: Record<string, { flags: FlagSpec; run: Handler; help: string }> 
   search: { flags: search.flags, run: search.searchCommand, help: 'search QUERY [--type T] [--collection C] [--limit N] [--purpose P] | search --batch FILE' },
   show: { flags: show.flags, run: show.showCommand, help: 'show ASSET [--purpose P]' },
   fsck: { flags: maint.fsckFlags, run: maint.fsckCommand, help: 'fsck' },
-  reanalyse: { flags: maint.reanalyseFlags, run: maint.reanalyseCommand, help: 'reanalyse [--analyser X] [--no-wait]' },
+  reanalyse: { flags: maint.reanalyseFlags, run: maint.reanalyseCommand, help: 'reanalyse [--analyser X | --all] [--no-wait]' },
   collection: { flags: collection.flags, run: collection.collectionCommand, help: 'collection set C [--require-purpose] [--purposes "a,b"] [--analysers LIST] [--ocr-lang L] | collection list' },
   user: { flags: user.flags, run: user.userCommand, help: user.help },
   audit: { flags: audit.flags, run: audit.auditCommand, help: audit.help },

@@ -40,20 +40,20 @@ export class Maintenance {
     return res;
   }
 
-  /** Re-run one analyser (or all) over every asset; also queues analyses newly possible after an upgrade. */
-  async reanalyse(analyser?: string): Promise<{ queued: number }> {
-    if (analyser) this.d.registry.closure([analyser]);
-    const shas = await this.d.analyses.reset(analyser);
-    if (!analyser) {
-      // New analysers added since these assets were ingested.
-      const r = await this.d.db.executeSql('SELECT DISTINCT ON (sha256) sha256, type, mime, size, name, options FROM assets');
-      const specs = r.rows.flatMap((a) => this.d.registry.plan({ sha256: a.sha256, type: a.type, mime: a.mime, size: Number(a.size), name: a.name }, a.options?.analysers ?? null)
-        .map((an) => ({ sha256: a.sha256 as string, analyser: an.id, version: an.version, options: a.options?.ocrLang ? { ocrLang: a.options.ocrLang } : null })));
-      await this.d.analyses.ensure(specs);
-      for (const a of r.rows) shas.push(a.sha256);
-    }
+  /**
+   * Without arguments: bring every asset up to date — analysers whose version changed re-run, analysers
+   * added since ingest run, everything else stays. `analyser`: force that one again everywhere. `all`: force all.
+   */
+  async reanalyse(opts: { analyser?: string; all?: boolean } = {}): Promise<{ queued: number }> {
+    if (opts.analyser) this.d.registry.closure([opts.analyser]);
+    const shas = opts.analyser || opts.all ? await this.d.analyses.reset(opts.analyser) : [];
+    const r = await this.d.db.executeSql('SELECT DISTINCT ON (sha256) sha256, type, mime, size, name, options FROM assets ORDER BY sha256, ingested_at');
+    const specs = r.rows.flatMap((a) => this.d.registry.plan({ sha256: a.sha256, type: a.type, mime: a.mime, size: Number(a.size), name: a.name }, a.options?.analysers ?? null)
+      .map((an) => ({ sha256: a.sha256 as string, analyser: an.id, version: an.version, options: a.options?.ocrLang ? { ocrLang: a.options.ocrLang } : null })));
+    await this.d.analyses.ensure(specs);
+    for (const a of r.rows) shas.push(a.sha256);
     const unique = [...new Set(shas)];
-    await this.d.analysis.scheduleReady(unique);
-    return { queued: unique.length };
+    const jobs = await this.d.analysis.scheduleReady(unique);
+    return { queued: jobs };
   }
 }

@@ -4,7 +4,7 @@ import { fmtBytes, type Out } from '../output.ts';
 import { runUntilIdle } from '../wait.ts';
 
 export const fsckFlags = {} as const;
-export const reanalyseFlags = { analyser: 'string', wait: 'boolean' } as const;
+export const reanalyseFlags = { analyser: 'string', all: 'boolean', wait: 'boolean' } as const;
 
 export async function fsckCommand(c: Container, _a: Parsed, out: Out): Promise<number> {
   const r = await c.maintenance.fsck((n) => out.progress(`checked ${n} blob(s)`));
@@ -19,8 +19,8 @@ export async function fsckCommand(c: Container, _a: Parsed, out: Out): Promise<n
 }
 
 export async function reanalyseCommand(c: Container, a: Parsed, out: Out): Promise<number> {
-  const r = await c.maintenance.reanalyse(a.flags.analyser as string | undefined);
+  const r = await c.maintenance.reanalyse({ ...(a.flags.analyser ? { analyser: a.flags.analyser as string } : {}), all: !!a.flags.all });
   if (a.flags.wait !== false) await runUntilIdle(c, out);
-  out.result(r, () => `re-queued analyses for ${r.queued} file(s)`);
+  out.result(r, () => `queued ${r.queued} analysis job(s)`);
   return 0;
 }
