@@ -136,7 +136,7 @@ export class ExportService {
     }
     const local = await this.d.blobs.localPath(a.sha256);
     try {
-      if (a.type === 'image') return await this.image(a, local.path, redact, spec, partial);
+      if (a.type === 'image') return await this.image(a, local.path, redact, spec, partial, work);
       if (a.type === 'video') return await this.video(a, local.path, redact, spec, partial, work);
       if (spec) throw usageError(`--boxes applies to images and video; ${a.id} is ${article(a.type)}`);
       if (redact === 'faces') throw usageError(`faces can be hidden in images and video; ${a.id} is ${article(a.type)} (try --redact pii)`);
@@ -147,7 +147,7 @@ export class ExportService {
     }
   }
 
-  private async image(a: AssetRow, path: string, redact: RedactKind | null, spec: RedactionSpec | null, partial: string): Promise<Produced> {
+  private async image(a: AssetRow, path: string, redact: RedactKind | null, spec: RedactionSpec | null, partial: string, work: string): Promise<Produced> {
     const s = spec ?? { add: [], remove: [] };
     let faces: { box: Box; score: number }[] = [];
     if (redact === 'faces' || redact === 'all') {
@@ -158,15 +158,24 @@ export class ExportService {
     const redacted: Produced['redacted'] = {};
     if (redact === 'faces' || redact === 'all') redacted.faces = kept.length;
     const boxes: Box[] = [...kept.map((k) => k.box), ...s.add.map((b) => b.box)];
+    let textBoxes: Box[] = [];
     if (redact === 'pii' || redact === 'all') {
       const done = (await this.d.analyses.results(a.sha256, ['ocr'])).ocr as { lines?: OcrLineDep[] } | undefined;
       const lines = done?.lines ?? (await ocrImageFile(path, ocrLangOf(a))).lines;
       const hits = piiLines(lines).filter((l) => !s.remove.some((r) => iou(l.box, r) > 0.5));
       redacted.pii = hits.reduce((n, l) => n + l.findings, 0);
-      boxes.push(...hits.map((l) => l.box));
+      textBoxes = hits.map((l) => padBox(l.box, Math.max(3, Math.round(l.box[3] * 0.25))));
     }
-    const r = await redactImage(path, partial, boxes);
-    return { format: r.format, redacted, extra: { boxes: boxes.length } };
+    // Faces get a margin relative to their size; a line of text only a few pixels (its margin would
+    // otherwise grow with the line's length and cover the lines around it): two passes when both.
+    if (textBoxes.length && boxes.length) {
+      const mid = join(work, 'text-redacted');
+      await redactImage(path, mid, textBoxes, { margin: 0 });
+      const r = await redactImage(mid, partial, boxes);
+      return { format: r.format, redacted, extra: { boxes: boxes.length + textBoxes.length } };
+    }
+    const r = textBoxes.length ? await redactImage(path, partial, textBoxes, { margin: 0 }) : await redactImage(path, partial, boxes);
+    return { format: r.format, redacted, extra: { boxes: boxes.length + textBoxes.length } };
   }
 
   private async video(a: AssetRow, path: string, redact: RedactKind | null, spec: RedactionSpec | null, partial: string, work: string): Promise<Produced> {
@@ -271,5 +280,7 @@ function ocrLangOf(a: AssetRow): { ocrLang?: string[] } {
   const l = a.options?.ocrLang;
   return Array.isArray(l) ? { ocrLang: l as string[] } : {};
 }
+
+const padBox = (b: Box, m: number): Box => [Math.max(0, b[0] - m), Math.max(0, b[1] - m), b[2] + 2 * m, b[3] + 2 * m];
 
 const article = (t: string) => (/^[aeiou]/.test(t) ? `an ${t}` : `a ${t}`);
