@@ -3,8 +3,8 @@
 // committed; its blob was durable before that, so kill -9 at any moment loses nothing reported.
 import { createReadStream } from 'node:fs';
 import { Transform, type Readable } from 'node:stream';
-import { lstat, opendir, realpath, rm, stat } from 'node:fs/promises';
-import { basename, join, relative, resolve, sep } from 'node:path';
+import { lstat, readdir, realpath, rm, stat } from 'node:fs/promises';
+import { basename, join, resolve, sep } from 'node:path';
 import type { AnalyserRegistry } from '../analysers/registry.ts';
 import type { AssetType } from '../analysers/types.ts';
 import { AppError, errorMessage, toAppError } from '../errors.ts';
@@ -43,7 +43,7 @@ export interface IngestResult {
 
 interface Candidate {
   path: string; // as the user gave it (display)
-  abs: string;
+  abs: string | Buffer; // bytes when the name is not UTF-8
 }
 
 interface Stored {
@@ -153,7 +153,7 @@ export class IngestService {
     }
     const sniffed = await sniffBuffer(Buffer.concat(head), name);
     const path = o.path ?? name;
-    await this.record([{ c: { path, abs: '' }, sha256: put.sha256, size: put.size, type: sniffed.type, mime: sniffed.mime, name }], o, allowed, ocrLang, res);
+    await this.record([{ c: { path, abs: '' }, sha256: put.sha256, size: put.size, type: sniffed.type, mime: sniffed.mime, name, created: put.created }], o, allowed, ocrLang, res);
     return res;
   }
 
@@ -163,7 +163,7 @@ export class IngestService {
     if (st.size === 0) throw new AppError('E_EMPTY', 'the file is empty; nothing to store', 'failure');
     if (st.size > this.d.maxFileBytes)
       throw new AppError('E_TOO_LARGE', `the file is larger than VITRINE_MAX_FILE_BYTES (${this.d.maxFileBytes})`, 'failure');
-    const name = basename(c.abs);
+    const name = basename(typeof c.abs === 'string' ? c.abs : c.path);
     const sniffed = await sniffFile(c.abs, name);
     // Read buffers sized to the file (a 1 MiB buffer per 20 KiB file is mostly garbage to collect).
     const highWaterMark = Math.max(64 << 10, Math.min(1 << 20, st.size + 1));
@@ -287,36 +287,56 @@ export async function* walk(paths: string[]): AsyncGenerator<WalkItem> {
       }
       st = target;
     }
-    if (st.isDirectory()) yield* walkDir(root, given, root, new Set([root]));
+    if (st.isDirectory()) yield* walkDir(root, given, root, new Set([Buffer.from(root).toString('hex')]));
     else yield { path: given, abs: root };
   }
 }
 
-async function* walkDir(dir: string, display: string, root: string, seen: Set<string>): AsyncGenerator<WalkItem> {
-  let handle;
+const SEP = Buffer.from(sep);
+
+/** A path the filesystem calls accept: a string when the bytes are UTF-8, the raw bytes otherwise. */
+function fsPath(b: Buffer): string | Buffer {
+  const s = b.toString('utf8');
+  return Buffer.from(s, 'utf8').equals(b) ? s : b;
+}
+
+function under(real: Buffer, root: Buffer): boolean {
+  return real.equals(root) || (real.length > root.length && real.subarray(0, root.length).equals(root) && real.subarray(root.length, root.length + SEP.length).equals(SEP));
+}
+
+/**
+ * Walks one directory by bytes, so names that are not UTF-8 (old archives, other systems) are stored
+ * too; their displayed path shows U+FFFD for the undecodable bytes.
+ */
+async function* walkDir(dirIn: string | Buffer, display: string, rootIn: string, seen: Set<string>): AsyncGenerator<WalkItem> {
+  const dir = Buffer.isBuffer(dirIn) ? dirIn : Buffer.from(dirIn);
+  const root = Buffer.from(rootIn);
+  let list;
   try {
-    handle = await opendir(dir);
+    list = await readdir(fsPath(dir) as string, { withFileTypes: true, encoding: 'buffer' });
   } catch (e) {
     yield { path: display, error: e };
     return;
   }
-  const entries: { name: string; kind: 'file' | 'dir' | 'link' | 'other' }[] = [];
-  for await (const ent of handle)
-    entries.push({ name: ent.name, kind: ent.isFile() ? 'file' : ent.isDirectory() ? 'dir' : ent.isSymbolicLink() ? 'link' : 'other' });
-  entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const entries = list.map((ent) => ({
+    name: ent.name as unknown as Buffer,
+    kind: ent.isFile() ? 'file' : ent.isDirectory() ? 'dir' : ent.isSymbolicLink() ? 'link' : 'other',
+  })).sort((a, b) => Buffer.compare(a.name, b.name));
   for (const ent of entries) {
-    const abs = join(dir, ent.name);
-    const shown = join(display, ent.name);
+    const absBuf = Buffer.concat([dir, SEP, ent.name]);
+    const abs = fsPath(absBuf);
+    const shown = join(display, ent.name.toString('utf8'));
+    const key = absBuf.toString('hex');
     if (ent.kind === 'file') yield { path: shown, abs };
     else if (ent.kind === 'dir') {
-      if (!seen.has(abs)) {
-        seen.add(abs);
-        yield* walkDir(abs, shown, root, seen);
+      if (!seen.has(key)) {
+        seen.add(key);
+        yield* walkDir(absBuf, shown, rootIn, seen);
       }
     } else if (ent.kind === 'link') {
-      let real: string;
+      let real: Buffer;
       try {
-        real = await realpath(abs);
+        real = await realpath(abs as string, { encoding: 'buffer' }) as unknown as Buffer;
       } catch (e) {
         // A loop (a -> b -> a) is not "a link to nothing": say which it is.
         yield { path: shown, error: (e as NodeJS.ErrnoException).code === 'ELOOP'
@@ -324,17 +344,18 @@ async function* walkDir(dir: string, display: string, root: string, seen: Set<st
           : new AppError('E_BROKEN_LINK', 'symbolic link to nothing', 'failure') };
         continue;
       }
-      if (real !== root && !real.startsWith(root + sep)) {
-        yield { path: shown, error: new AppError('E_LINK_OUTSIDE', `symbolic link points outside ${relative(process.cwd(), root) || root}; not followed`, 'failure') };
+      if (!under(real, root)) {
+        yield { path: shown, error: new AppError('E_LINK_OUTSIDE', `symbolic link points outside ${rootIn}; not followed`, 'failure') };
         continue;
       }
-      const st = await stat(real).catch(() => null);
+      const st = await stat(fsPath(real)).catch(() => null);
       if (st?.isDirectory()) {
-        if (!seen.has(real)) {
-          seen.add(real);
-          yield* walkDir(real, shown, root, seen);
+        const rkey = real.toString('hex');
+        if (!seen.has(rkey)) {
+          seen.add(rkey);
+          yield* walkDir(real, shown, rootIn, seen);
         }
-      } else if (st?.isFile()) yield { path: shown, abs: real };
+      } else if (st?.isFile()) yield { path: shown, abs: fsPath(real) };
     } else {
       yield { path: shown, error: new AppError('E_NOT_A_FILE', 'not a regular file (device, socket or fifo); skipped', 'failure') };
     }

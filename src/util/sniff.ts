@@ -40,7 +40,7 @@ const MAGIC: [Buffer, string][] = [
   [Buffer.from('%PDF-'), 'application/pdf'],
 ];
 
-export async function sniffFile(path: string, name: string): Promise<Sniffed> {
+export async function sniffFile(path: string | Buffer, name: string): Promise<Sniffed> {
   const fh = await open(path, 'r');
   let head: Buffer;
   try {
