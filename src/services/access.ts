@@ -68,6 +68,11 @@ export class AccessPolicy {
     const all = await this.assets.listCollections();
     const ok = all.filter((c) => (actor.collection === null || actor.collection === c.name)
       && (!c.requirePurpose || purpose) && (!purpose || !c.purposes.length || c.purposes.includes(purpose)));
+    if (!ok.length && !purpose && all.some((c) => (actor.collection === null || actor.collection === c.name) && c.requirePurpose)) {
+      // Everything this actor could search needs a purpose: say so (and log it) instead of finding nothing.
+      await this.deny(actor, action, null, purpose, 'every readable collection requires a purpose');
+      throw refused('E_PURPOSE_REQUIRED', 'the collections you can search require a purpose: add --purpose P');
+    }
     if (ok.length === all.length && actor.collection === null) return null;
     void query;
     return ok.map((c) => c.name);
