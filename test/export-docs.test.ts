@@ -1,5 +1,6 @@
 // export of documents and media text, in-process on a real PGlite: --redact pii writes a plain-text copy
-// with personal data replaced (text file, and a PDF's text page by page); a .pdf output name is refused;
+// with personal data replaced (text file, and a PDF's text page by page) or, for a PDF to .pdf, a PDF of page
+// images with the personal data blacked out; a .pdf name for a text file is refused;
 // --captions vtt|srt from the transcript, translated on demand with --lang es, an unsupported language
 // is a clear failure (exit 1).
 import { test, before, after } from 'node:test';
@@ -62,8 +63,23 @@ test('--redact pii on a PDF: the text, page by page, redacted; a .pdf name is re
   assert.ok(!text.includes('alice@') && !text.includes('192.168'), text);
   assert.match(text, /Quarterly report/);
   assert.equal(text.split('\f').length, 2, 'pages separated by form feeds');
-  await assert.rejects(c.exporter.export(id['report.pdf']!, c.localActor, { out: join(root, 'r.pdf'), redact: 'pii' }), (e: AppError) => e.exitCode === 2 && /\.txt/.test(e.message));
+  await assert.rejects(c.exporter.export(id['letter.txt']!, c.localActor, { out: join(root, 'r.pdf'), redact: 'pii' }), (e: AppError) => e.exitCode === 2 && /\.txt/.test(e.message));
   await assert.rejects(c.exporter.export(id['report.pdf']!, c.localActor, { out: join(root, 'r.txt'), redact: 'faces' }), (e: AppError) => e.exitCode === 2);
+});
+
+test('--redact pii on a PDF to .pdf: pages rasterised, personal data blacked out, no text left to copy', async () => {
+  const out = join(root, 'report-redacted.pdf');
+  const r = await c.exporter.export(id['report.pdf']!, c.localActor, { out, redact: 'pii' });
+  assert.equal(r.redacted.pii, 2, JSON.stringify(r));
+  const info = execFileSync('pdfinfo', [out], { encoding: 'utf8' });
+  assert.match(info, /Pages:\s+2/);
+  assert.equal(execFileSync('pdftotext', [out, '-'], { encoding: 'utf8' }).trim(), '', 'no text layer');
+  // OCR of the rendered copy: the heading survives, the e-mail address does not.
+  const png = join(root, 'redacted-p1');
+  execFileSync('pdftoppm', ['-r', '150', '-f', '1', '-l', '1', '-png', out, png]);
+  const ocr = execFileSync('tesseract', [`${png}-1.png`, '-'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+  assert.match(ocr, /Quarterly report/);
+  assert.ok(!/alice|corp\.example/.test(ocr), ocr);
 });
 
 test('--captions vtt and srt from the transcript; --lang es translated on demand; --lang de unsupported', async () => {

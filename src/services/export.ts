@@ -23,6 +23,7 @@ import { detectPii, redactPiiText } from '../extractors/pii-detect.ts';
 import { piiConfigFromEnv } from '../analysers/pii.ts';
 import { ocrImageFile } from '../analysers/ocr.ts';
 import { documentText, type DocumentTextResult } from '../analysers/document-text.ts';
+import { redactPdf } from './export-pdf.ts';
 import type { AnalysisTarget, AssetType } from '../analysers/types.ts';
 
 export type RedactKind = 'faces' | 'pii' | 'all';
@@ -203,8 +204,13 @@ export class ExportService {
 
   private async text(a: AssetRow, path: string, partial: string, work: string): Promise<Produced> {
     const ext = extname(partial).toLowerCase();
+    if (ext === '.pdf' && a.mime === 'application/pdf') {
+      const cfg = piiConfigFromEnv();
+      const r = await redactPdf(path, partial, work, { ...(cfg.patterns ? { patterns: cfg.patterns } : {}), ...(cfg.defaultCountry ? { defaultCountry: cfg.defaultCountry } : {}) });
+      return { format: 'pdf', redacted: { pii: r.pii }, extra: { pages: r.pages, rasterised: true } };
+    }
     if (NOT_TEXT_OUT.has(ext))
-      throw usageError(`a document with personal data removed is exported as plain text: give --out a .txt name (not ${ext})`);
+      throw usageError(`a document with personal data removed is exported as plain text (or, for a PDF, as a PDF of page images): give --out a .txt name${a.mime === 'application/pdf' ? ' or a .pdf name' : ''}, not ${ext}`);
     let doc = (await this.d.analyses.results(a.sha256, ['document-text']))['document-text'] as DocumentTextResult | undefined;
     if (!doc) {
       const target: AnalysisTarget = { sha256: a.sha256, type: a.type as AssetType, mime: a.mime, size: a.size, name: a.name };
