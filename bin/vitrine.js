@@ -12,6 +12,11 @@ if (major < 22) {
   process.stderr.write(`vitrine: E_NODE_VERSION Node ${process.versions.node} is too old; run "make setup" and use "npx vitrine" (it brings Node 22)\n`);
   process.exit(2);
 }
+// V8's compile cache (node_modules/.cache) makes later starts skip parsing the sources again.
+const { enableCompileCache } = await import('node:module');
+try {
+  enableCompileCache?.(new URL('../node_modules/.cache/vitrine-compile', import.meta.url).pathname);
+} catch {}
 const { main } = await import('../src/main.ts');
 const code = await main(process.argv.slice(2));
 // Exit once stdout is flushed: idle handles (WASM database, timers) must not keep the CLI alive.

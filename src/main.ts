@@ -12,7 +12,6 @@ import * as search from './cli/commands/search.ts';
 import * as show from './cli/commands/show.ts';
 import * as maint from './cli/commands/maintenance.ts';
 import * as collection from './cli/commands/collection.ts';
-import * as serve from './cli/commands/serve.ts';
 import * as audit from './cli/commands/audit.ts';
 import * as user from './cli/commands/user.ts';
 import * as erase from './cli/commands/erase.ts';
@@ -23,6 +22,8 @@ import * as similar from './cli/commands/similar.ts';
 import * as exportCmd from './cli/commands/export.ts';
 
 type Handler = (c: Container, a: Parsed, out: Out, actor: Actor) => Promise<number>;
+
+const SERVE_FLAGS: FlagSpec = { host: 'string', port: 'string', workers: 'boolean', 'init-admin': 'boolean' };
 
 const COMMANDS: Record<string, { flags: FlagSpec; run: Handler; help: string }> = {
   ingest: { flags: ingest.flags, run: ingest.ingestCommand, help: 'ingest PATH… [--collection C] [--purpose P] [--ocr-lang L] [--analysers LIST] [--no-wait]' },
@@ -41,7 +42,8 @@ const COMMANDS: Record<string, { flags: FlagSpec; run: Handler; help: string }> 
   report: { flags: report.flags, run: report.reportCommand, help: report.help },
   similar: { flags: similar.flags, run: similar.similarCommand, help: similar.help },
   export: { flags: exportCmd.flags, run: exportCmd.exportCommand, help: exportCmd.help },
-  serve: { flags: serve.flags, run: serve.serveCommand, help: 'serve [--host 127.0.0.1] [--port 8080] [--no-workers] [--init-admin]' },
+  // The HTTP stack (Fastify, tus) loads only for `serve`.
+  serve: { flags: SERVE_FLAGS, run: async (...args) => (await import('./cli/commands/serve.ts')).serveCommand(...args), help: 'serve [--host 127.0.0.1] [--port 8080] [--no-workers] [--init-admin]' },
 };
 
 /** Commands added by other modules (accountability, export, serve) register here. */

@@ -76,7 +76,7 @@ test('pii analyser: reads document-text (and ocr/transcript when present), count
 test('entities: people, places, organisations from English; other languages skipped', async () => {
   const en = 'Barack Obama met Angela Merkel in Paris. Later Barack Obama flew to Berlin with staff from Microsoft and the United Nations. '
     + 'Obama said the talks in Paris went well.';
-  const r = extractEntities(en);
+  const r = await extractEntities(en);
   assert.ok(r.people.some((p) => /Obama/.test(p)), JSON.stringify(r));
   assert.ok(r.people.some((p) => /Merkel/.test(p)), JSON.stringify(r));
   assert.ok(r.places.includes('Paris'), JSON.stringify(r));

@@ -1,7 +1,5 @@
 // `entities`: people, places and organisations named in English text (compromise). Other languages are
 // skipped rather than guessed at. Unique names, most frequent first, capped.
-import nlp from 'compromise';
-import { eld } from 'eld/small';
 import type { Analyser } from './types.ts';
 import { PermanentError } from '../errors.ts';
 
@@ -30,7 +28,13 @@ function tally(map: Map<string, { name: string; n: number }>, names: string[]): 
 const top = (m: Map<string, { name: string; n: number }>) =>
   [...m.values()].sort((a, b) => b.n - a.n || a.name.localeCompare(b.name)).slice(0, MAX_PER_KIND).map((e) => e.name);
 
-export function extractEntities(text: string): EntitiesResult {
+// compromise and eld take ~2 s to load: only when an English document is actually analysed.
+type Nlp = typeof import('compromise').default;
+let nlpP: Promise<Nlp> | null = null;
+const loadNlp = () => (nlpP ??= import('compromise').then((m) => m.default));
+
+export async function extractEntities(text: string): Promise<EntitiesResult> {
+  const nlp = await loadNlp();
   const people = new Map<string, { name: string; n: number }>();
   const places = new Map<string, { name: string; n: number }>();
   const orgs = new Map<string, { name: string; n: number }>();
@@ -62,9 +66,9 @@ export function createEntitiesAnalyser(): Analyser<EntitiesResult> {
       if (!text.trim()) throw new PermanentError('E_NO_TEXT', 'skipped: no text');
       // the language analyser's answer when it ran, else a quick guess of our own
       let lang = (input.deps['language'] as { language?: string } | undefined)?.language;
-      if (!lang) lang = eld.detect(text.slice(0, 20_000)).language || undefined;
+      if (!lang) lang = (await import('eld/small')).eld.detect(text.slice(0, 20_000)).language || undefined;
       if (lang && lang !== 'en') throw new PermanentError('E_LANGUAGE', `skipped: entities are extracted from English text only (text is ${lang})`);
-      return { result: extractEntities(text) };
+      return { result: await extractEntities(text) };
     },
   };
 }

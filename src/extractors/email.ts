@@ -3,7 +3,7 @@
 import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
 import { mkdtemp, open, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { simpleParser, type AddressObject, type ParsedMail } from 'mailparser';
+import type { AddressObject, ParsedMail } from 'mailparser';
 import { PermanentError } from '../errors.ts';
 import type { SafetyLimits } from './limits.ts';
 import type { Extracted, ExtractContext } from './types.ts';
@@ -19,6 +19,7 @@ function addresses(a: AddressObject | AddressObject[] | undefined): string | und
 
 async function parse(path: string): Promise<ParsedMail> {
   try {
+    const { simpleParser } = await import('mailparser'); // 0.4 s to load: only for e-mail
     return await simpleParser(createReadStream(path), { skipImageLinks: true, skipTextToHtml: true, maxHtmlLengthToParse: 50 * 1024 * 1024 });
   } catch (e) {
     throw new PermanentError('E_EMAIL_INVALID', `skipped: not a readable e-mail (${(e as Error).message.slice(0, 200)})`, e);

@@ -7,7 +7,6 @@
 // blow up memory (the pixel limit applies to pages we render, see pdf.ts).
 import { mkdtemp, readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import mammoth from 'mammoth';
 import { PermanentError } from '../errors.ts';
 import { hasTool, run } from '../util/proc.ts';
 import { readZipParts } from './archive.ts';
@@ -48,6 +47,7 @@ export async function extractDocx(path: string, ctx: ExtractContext): Promise<Ex
   if (!parts.has('word/document.xml')) throw new PermanentError('E_DOC_INVALID', 'skipped: not a Word document (no word/document.xml)');
   let text: string;
   try {
+    const mammoth = (await import('mammoth')).default; // loaded only for DOCX
     text = (await mammoth.extractRawText({ path })).value;
   } catch (e) {
     throw new PermanentError('E_DOC_INVALID', `skipped: damaged Word document (${(e as Error).message.slice(0, 200)})`, e);
