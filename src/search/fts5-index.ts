@@ -8,19 +8,32 @@ import type { SearchEntriesRepo, EntryRow } from '../repositories/search-entries
 import { toFts5, type ParsedQuery } from './query.ts';
 import type { IndexFilters, IndexHit, SearchIndex } from './search-index.ts';
 
-const SCHEMA_VERSION = '1';
+// 2: a narrow side table (rowid → asset, type, collection) for filters and `total` (see query()).
+const SCHEMA_VERSION = '2';
 
 export class Fts5Index implements SearchIndex {
   readonly kind = 'fts5' as const;
   private readonly db: DatabaseSync;
   private readonly entries: SearchEntriesRepo;
   private readonly insert: StatementSync;
+  private readonly insertSide: StatementSync;
+  private readonly stmts = new Map<string, StatementSync>();
   private watermark = 0;
 
   private constructor(db: DatabaseSync, entries: SearchEntriesRepo) {
     this.db = db;
     this.entries = entries;
     this.insert = db.prepare('INSERT INTO fts (rowid, text, asset_id, analyser, type, collection, page, start_s, end_s, box) VALUES (?,?,?,?,?,?,?,?,?,?)');
+    this.insertSide = db.prepare('INSERT INTO side (rowid, asset_id, type, collection) VALUES (?,?,?,?)');
+  }
+
+  private stmt(sql: string): StatementSync {
+    let st = this.stmts.get(sql);
+    if (!st) {
+      if (this.stmts.size > 200) this.stmts.clear(); // one per filter shape; bounded all the same
+      this.stmts.set(sql, (st = this.db.prepare(sql)));
+    }
+    return st;
   }
 
   static async open(file: string, entries: SearchEntriesRepo): Promise<Fts5Index> {
@@ -43,7 +56,9 @@ export class Fts5Index implements SearchIndex {
       CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v TEXT);
       CREATE VIRTUAL TABLE IF NOT EXISTS fts USING fts5(text, asset_id UNINDEXED, analyser UNINDEXED, type UNINDEXED,
         collection UNINDEXED, page UNINDEXED, start_s UNINDEXED, end_s UNINDEXED, box UNINDEXED,
-        tokenize = 'unicode61 remove_diacritics 2');`);
+        tokenize = 'unicode61 remove_diacritics 2');
+      CREATE TABLE IF NOT EXISTS side (rowid INTEGER PRIMARY KEY, asset_id TEXT NOT NULL, type TEXT, collection TEXT);
+      CREATE INDEX IF NOT EXISTS side_asset ON side (asset_id);`);
     const v = db.prepare("SELECT v FROM meta WHERE k = 'schema'").get() as { v: string } | undefined;
     if (v && v.v !== SCHEMA_VERSION) throw new Error('index schema changed');
     db.prepare("INSERT OR REPLACE INTO meta (k, v) VALUES ('schema', ?)").run(SCHEMA_VERSION);
@@ -55,7 +70,7 @@ export class Fts5Index implements SearchIndex {
     const src = await this.entries.stats();
     const mine = this.db.prepare('SELECT count(*) AS n, coalesce(max(rowid), 0) AS m FROM fts').get() as { n: number; m: number };
     if (mine.m > src.maxId || (mine.m === src.maxId && mine.n !== src.count) || mine.n > src.count) {
-      this.db.exec("DELETE FROM fts; INSERT INTO fts(fts) VALUES ('optimize');");
+      this.db.exec("DELETE FROM fts; DELETE FROM side; INSERT INTO fts(fts) VALUES ('optimize');");
       this.watermark = 0;
     } else {
       this.watermark = mine.m;
@@ -64,7 +79,7 @@ export class Fts5Index implements SearchIndex {
     const after = this.db.prepare('SELECT count(*) AS n FROM fts').get() as { n: number };
     if (after.n !== src.count) {
       // Rows were deleted below the watermark while we were not looking (erasure in another process).
-      this.db.exec('DELETE FROM fts');
+      this.db.exec('DELETE FROM fts; DELETE FROM side');
       this.watermark = 0;
       await this.sync();
     }
@@ -76,8 +91,10 @@ export class Fts5Index implements SearchIndex {
       if (!rows.length) return;
       this.db.exec('BEGIN');
       try {
-        for (const r of rows)
+        for (const r of rows) {
           this.insert.run(r.id, r.text, r.assetId, r.analyser, r.type, r.collection, r.page, r.start, r.end, r.box ? JSON.stringify(r.box) : null);
+          this.insertSide.run(r.id, r.assetId, r.type, r.collection);
+        }
         this.db.exec('COMMIT');
       } catch (e) {
         this.db.exec('ROLLBACK');
@@ -89,32 +106,49 @@ export class Fts5Index implements SearchIndex {
 
   async removeAssets(assetIds: string[]): Promise<void> {
     if (!assetIds.length) return;
-    const del = this.db.prepare('DELETE FROM fts WHERE asset_id = ?');
+    // The side table finds an asset's rows by index; FTS5 would scan every row for an UNINDEXED column.
+    const rowids = this.db.prepare('SELECT rowid FROM side WHERE asset_id = ?');
+    const del = this.db.prepare('DELETE FROM fts WHERE rowid = ?');
+    const delSide = this.db.prepare('DELETE FROM side WHERE asset_id = ?');
     this.db.exec('BEGIN');
-    for (const id of assetIds) del.run(id);
-    this.db.exec('COMMIT');
+    try {
+      for (const id of assetIds) {
+        for (const r of rowids.all(id) as { rowid: number }[]) del.run(r.rowid);
+        delSide.run(id);
+      }
+      this.db.exec('COMMIT');
+    } catch (e) {
+      this.db.exec('ROLLBACK');
+      throw e;
+    }
   }
 
   async query(q: ParsedQuery, f: IndexFilters): Promise<{ total: number; hits: IndexHit[] }> {
     await this.sync();
     const match = toFts5(q);
+    // Filters and `total` read the narrow side table: reading asset_id/type/collection from the FTS5
+    // content table loads each matching row whole (its text too), which for a common word is most of the
+    // corpus. Ranking selects rowids and scores only; the columns are read for the best rows alone.
     const where = ['fts MATCH ?'];
     const params: (string | number)[] = [match];
     if (f.types?.length) {
-      where.push(`type IN (${f.types.map(() => '?').join(',')})`);
+      where.push(`s.type IN (${f.types.map(() => '?').join(',')})`);
       params.push(...f.types);
     }
     if (f.collections) {
       if (!f.collections.length) return { total: 0, hits: [] };
-      where.push(`collection IN (${f.collections.map(() => '?').join(',')})`);
+      where.push(`s.collection IN (${f.collections.map(() => '?').join(',')})`);
       params.push(...f.collections);
     }
+    // CROSS JOIN keeps SQLite's join order: FTS5 drives, the side table is looked up by rowid.
+    const from = where.length > 1 ? 'fts CROSS JOIN side s ON s.rowid = fts.rowid' : 'fts';
     const w = where.join(' AND ');
     // Best entries first; an asset's score is its best entry's. Over-fetch so that `limit` distinct assets come back.
     const want = f.limit * 4 + 20;
-    const rows = this.db.prepare(
-      `SELECT rowid AS id, asset_id, analyser, type, collection, text, page, start_s, end_s, box, bm25(fts) AS score
-       FROM fts WHERE ${w} ORDER BY score LIMIT ?`).all(...params, want) as Record<string, any>[];
+    const rows = this.stmt(
+      `SELECT b.id, t.asset_id, t.analyser, t.type, t.collection, t.text, t.page, t.start_s, t.end_s, t.box, b.score
+       FROM (SELECT fts.rowid AS id, bm25(fts) AS score FROM ${from} WHERE ${w} ORDER BY score LIMIT ?) b
+       CROSS JOIN fts t ON t.rowid = b.id ORDER BY b.score, b.id`).all(...params, want) as Record<string, any>[];
     const hits = new Map<string, IndexHit>();
     for (const r of rows) {
       const e: EntryRow = {
@@ -127,7 +161,7 @@ export class Fts5Index implements SearchIndex {
     }
     const total = rows.length < want && hits.size < f.limit
       ? hits.size
-      : Number((this.db.prepare(`SELECT count(DISTINCT asset_id) AS n FROM fts WHERE ${w}`).get(...params) as { n: number }).n);
+      : Number((this.stmt(`SELECT count(DISTINCT s.asset_id) AS n FROM fts CROSS JOIN side s ON s.rowid = fts.rowid WHERE ${w}`).get(...params) as { n: number }).n);
     return { total, hits: [...hits.values()] };
   }
 
