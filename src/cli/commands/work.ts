@@ -6,6 +6,7 @@ import type { Container } from '../../container.ts';
 import { intFlag, type Parsed } from '../args.ts';
 import type { Out } from '../output.ts';
 import { runUntilIdle } from '../wait.ts';
+import { startRetentionSchedule } from '../../services/governance/retention.ts';
 
 export const flags = { concurrency: 'string', 'heavy-concurrency': 'string', 'until-idle': 'boolean' } as const;
 
@@ -33,6 +34,7 @@ export async function workCommand(c: Container, a: Parsed, out: Out): Promise<nu
     process.on('SIGTERM', onSignal);
   });
   await c.workers.start({ concurrency, heavyConcurrency });
+  startRetentionSchedule(c.governance.retention, c.log); // hourly, as the system actor
   if (!signalled) {
     out.note(`vitrine work: pid ${process.pid}, ${concurrency} light + ${heavyConcurrency} heavy jobs at a time (${c.db.kind}); SIGTERM or Ctrl-C finishes the current jobs and stops`);
     await stopRequested;
