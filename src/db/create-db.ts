@@ -105,7 +105,11 @@ async function openPostgres(url: string, max: number): Promise<Db> {
   // bigint columns come back as strings by default; counts and sizes fit in a double.
   pg.types.setTypeParser(20, (v: string) => Number(v));
   const pool = new pg.Pool({ connectionString: url, max, connectionTimeoutMillis: 10_000 });
-  pool.on('error', () => {}); // a dropped idle connection is replaced on next use
+  // A dropped connection (server restart, pg_terminate_backend) must not crash the process: an idle one
+  // is replaced on next use; one checked out (a transaction in progress) fails that query, which the
+  // caller sees as an error and the queue retries.
+  pool.on('error', () => {});
+  pool.on('connect', (client) => client.on('error', () => {}));
   try {
     const c = await pool.connect();
     c.release();

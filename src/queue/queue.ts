@@ -21,7 +21,7 @@ export class JobQueue {
     // runs at most every monitorIntervalSeconds: check a few times per expiry period, so a job comes back
     // within about 1.3 × expireSeconds (+ retry delay) rather than expireSeconds + a minute.
     const interval = Math.max(5, Math.min(30, Math.floor(opts.expireSeconds / 3)));
-    const common = { schema: 'pgboss', supervise: true, schedule: false, superviseIntervalSeconds: interval, monitorIntervalSeconds: interval } as const;
+    const common = { schema: 'pgboss', supervise: true, schedule: false, superviseIntervalSeconds: interval, monitorIntervalSeconds: interval, queueCacheIntervalSeconds: interval } as const;
     this.boss = db.kind === 'postgres' && opts.databaseUrl
       ? new PgBoss({ ...common, connectionString: opts.databaseUrl, max: 4 })
       : new PgBoss({ ...common, db: { executeSql: (t: string, v?: unknown[]) => db.executeSql(t, v) }, backend: 'pglite' } as never);

@@ -49,9 +49,16 @@ export async function waitFor(url: string, fn: (rows: AnalysisState[]) => boolea
   for (;;) {
     const rows = await analyses(url);
     if (rows.length && fn(rows)) return rows;
-    if (Date.now() - t0 > timeoutMs) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(rows.map((r) => [r.analyser, r.status, r.attempts]))}`);
+    if (Date.now() - t0 > timeoutMs) throw new Error(`timed out waiting for ${what}: ${summary(rows)}`);
     await sleep(250);
   }
 }
 
 export const settled = (rows: AnalysisState[]) => rows.every((r) => ['done', 'skipped', 'failed'].includes(r.status));
+
+/** "analyser status ×attempts: n" counts, for failure messages. */
+export function summary(rows: AnalysisState[]): string {
+  const m = new Map<string, number>();
+  for (const r of rows) m.set(`${r.analyser} ${r.status} x${r.attempts}`, (m.get(`${r.analyser} ${r.status} x${r.attempts}`) ?? 0) + 1);
+  return [...m].map(([k, n]) => `${k}: ${n}`).join(', ');
+}

@@ -33,7 +33,7 @@ export async function workCommand(c: Container, a: Parsed, out: Out): Promise<nu
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
   });
-  await c.workers.start({ concurrency, heavyConcurrency });
+  await c.workers.start({ concurrency, heavyConcurrency, recoverSeconds: c.config.jobExpireSeconds });
   startRetentionSchedule(c.governance.retention, c.log); // hourly, as the system actor
   if (!signalled) {
     out.note(`vitrine work: pid ${process.pid}, ${concurrency} light + ${heavyConcurrency} heavy jobs at a time (${c.db.kind}); SIGTERM or Ctrl-C finishes the current jobs and stops`);
