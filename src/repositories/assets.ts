@@ -75,6 +75,11 @@ export class AssetsRepo {
     return r ? toCollection(r) : null;
   }
 
+  /** Policies only, no counts: cheap enough to read on every search. */
+  async collectionPolicies(): Promise<CollectionRow[]> {
+    return (await this.db.k.selectFrom('collections').selectAll().orderBy('name').execute()).map(toCollection);
+  }
+
   async listCollections(): Promise<(CollectionRow & { assets: number; bytes: number })[]> {
     const rows = await this.db.k.selectFrom('collections as c')
       .leftJoin('assets as a', 'a.collection', 'c.name')

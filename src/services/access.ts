@@ -65,7 +65,7 @@ export class AccessPolicy {
       await this.deny(actor, action, null, purpose, `role ${actor.role} may not ${action}`);
       throw refused('E_FORBIDDEN', `${actor.name} may not ${action}; ask an admin for a role that allows it`);
     }
-    const all = await this.assets.listCollections();
+    const all = await this.assets.collectionPolicies();
     const ok = all.filter((c) => (actor.collection === null || actor.collection === c.name)
       && (!c.requirePurpose || purpose) && (!purpose || !c.purposes.length || c.purposes.includes(purpose)));
     if (!ok.length && !purpose && all.some((c) => (actor.collection === null || actor.collection === c.name) && c.requirePurpose)) {
