@@ -85,11 +85,11 @@ export const CLI = join(ROOT, 'bin', 'vitrine.js');
  * Replaces (or appends) this bench's section of bench/RESULTS.md, between marker comments, and refreshes the
  * header (machine of the latest run, list of the other benches' result files).
  */
-export function updateResults(id: string, body: string): void {
+export function updateResults(id: string, body: string, summary: SummaryRow[] = []): void {
   const begin = `<!-- section:${id} -->`;
   const end = `<!-- /section:${id} -->`;
   let text = existsSync(RESULTS) ? readFileSync(RESULTS, 'utf8') : '';
-  const block = `${begin}\n${body.trim()}\n${end}`;
+  const block = `${begin}\n<!-- summary ${JSON.stringify(summary)} -->\n${body.trim()}\n${end}`;
   const i = text.indexOf(begin);
   const j = text.indexOf(end);
   if (i >= 0 && j > i) text = text.slice(0, i) + block + text.slice(j + end.length);
@@ -107,9 +107,37 @@ export function updateResults(id: string, body: string): void {
     '',
     others.length ? `Other benchmarks write their own files: ${others.map((f) => `[${f}](${f})`).join(', ')}.` : '',
     '',
+    '## Targets at a glance',
+    '',
+    table(['target', 'figure', 'baseline (same run)', 'ratio', 'result', 'run'], summaries(text).map((r) => [r.target, r.figure, r.baseline, r.ratio, r.pass ? '**pass**' : '**FAIL**', r.run])),
+    '',
   ].join('\n');
   text = header + '\n' + text.slice(first).trimStart();
   writeFileSync(RESULTS, text.trimEnd() + '\n');
+}
+
+export interface SummaryRow {
+  target: string;
+  figure: string;
+  baseline: string;
+  ratio: string;
+  pass: boolean;
+  run?: string;
+}
+
+/** The summary rows every section carries in a comment, in section order. */
+function summaries(text: string): Required<SummaryRow>[] {
+  const out: Required<SummaryRow>[] = [];
+  const re = /<!-- section:([\w-]+) -->\n<!-- summary (.*) -->/g;
+  let m: RegExpExecArray | null;
+  while ((m = re.exec(text))) {
+    try {
+      for (const r of JSON.parse(m[2]!) as SummaryRow[]) out.push({ ...r, run: r.run ?? m[1]! });
+    } catch {
+      // a hand-edited section: leave it out of the summary
+    }
+  }
+  return out;
 }
 
 export function table(head: string[], rows: (string | number)[][], align?: string[]): string {

@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { DatabaseSync } from 'node:sqlite';
-import { machine, ms, pct, prng, table, updateResults } from './common.ts';
+import { machine, ms, pct, prng, table, updateResults, type SummaryRow } from './common.ts';
 import { loadConfig } from '../src/config.ts';
 import { createContainer } from '../src/container.ts';
 import type { NewAsset } from '../src/repositories/assets.ts';
@@ -308,5 +308,9 @@ const md = [
   'rows. PostgreSQL (scale-out) uses its tsvector/GIN with a candidate cap.',
 ].join('\n');
 console.log('\n' + md);
-updateResults('core-search', md);
+const summary: SummaryRow[] = [{
+  target: `search p95 (${DOCS.toLocaleString('en')} docs, 50 queries) ≤ 2 × FTS5 p95 + 5 ms`, figure: `${ms(p95('vitrine'))} ms (PgIndex ${ms(p95('pg'))} ms)`,
+  baseline: `${ms(p95('fts5'))} ms → limit ${ms(limit)} ms`, ratio: `${(p95('vitrine') / p95('fts5')).toFixed(1)}×`, pass, run: `core-search ${new Date().toISOString().slice(0, 10)}`,
+}];
+updateResults('core-search', md, summary);
 process.exitCode = pass ? 0 : 1;
