@@ -118,10 +118,13 @@ function contract(kind: 'pglite' | 'postgres', setup: () => Promise<Target | nul
       ]);
       await entries.replace([{ assetId: 's2', type: 'image', collection: 'default' }], 'ocr', [{ text: 'crane operator licence', box: [1, 2, 3, 4] }]);
       await entries.replace([{ assetId: 's3', type: 'document', collection: 'default' }], 'document-text', [{ text: 'storm crane harbour' }]);
-      const paths = [false, ...(db.rum ? [true] : [])];
-      if (kind === 'postgres' && (await rumInstalled())) assert.ok(db.rum, 'rum is used when the server has it');
-      for (const rum of paths) {
-        const idx = new PgIndex(entries, 20_000, rum);
+      assert.equal(db.rum, false, 'GIN unless rum is asked for');
+      // The rum path: a second connection that asks for it (VITRINE_PG_RUM=1) builds the index and uses it.
+      const rumDb = kind === 'postgres' && (await rumInstalled()) ? await t!.open({ rum: true }) : null;
+      if (kind === 'postgres') assert.ok(rumDb?.rum, 'rum is used when asked for and the server has it');
+      const paths: [boolean, SearchEntriesRepo][] = [[false, entries], ...(rumDb ? [[true, new SearchEntriesRepo(rumDb)] as [boolean, SearchEntriesRepo]] : [])];
+      for (const [rum, repo] of paths) {
+        const idx = new PgIndex(repo, 10_000, rum);
         const q = (s: string, f = {}) => idx.query(parseQuery(s), { limit: 10, ...f });
         const crane = await q('crane');
         assert.equal(crane.total, 3, `rum=${rum}`);
@@ -138,7 +141,13 @@ function contract(kind: 'pglite' | 'postgres', setup: () => Promise<Target | nul
         const harbour = await q('harbour');
         assert.equal(harbour.hits[0]!.entries[0]!.page, 2, `the entry with more occurrences ranks first (rum=${rum})`);
         assert.deepEqual((await q('zeppelin')).hits, []);
+        assert.deepEqual((await q('"crane collapsed" -storm')).hits, [], 'a phrase with an exclusion');
+        assert.deepEqual((await q('crane -"crane collapsed"')).hits.map((h) => h.assetId).sort(), ['s2', 's3'], 'an excluded phrase');
       }
+      await rumDb?.close();
+      // With a tiny candidate cap, a phrase is checked on the capped candidates only (bounded work).
+      const capped = await new PgIndex(entries, 1, false).query(parseQuery('crane'), { limit: 10 });
+      assert.equal(capped.total, 1);
       await entries.deleteForAssets(['s1']);
       assert.deepEqual((await new PgIndex(entries).query(parseQuery('collapsed'), { limit: 5 })).hits, []);
     });

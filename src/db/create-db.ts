@@ -18,9 +18,8 @@ export interface Db {
   readonly kind: 'pglite' | 'postgres';
   readonly k: Kysely<Database>;
   /**
-   * Ranked search uses the rum index (top-k straight from the index) when true; plain GIN + ts_rank_cd
-   * with a candidate cap otherwise. Set after migrations: true only on a server with the rum extension,
-   * unless VITRINE_PG_RUM=0.
+   * Ranked search orders by the rum index when true; plain GIN + ts_rank_cd over a candidate cap otherwise.
+   * Set after migrations: true only when asked (VITRINE_PG_RUM=1 or opts.rum) on a server with the extension.
    */
   rum: boolean;
   /** Raw SQL with parameters (pg-boss, maintenance). Multi-statement text when values are absent. */
@@ -43,7 +42,7 @@ const MIGRATION_LOCK = 7_355_608;
 export interface DbOptions {
   dataDir: string;
   databaseUrl?: string;
-  /** Use the rum extension for ranked search when the server has it (default: env VITRINE_PG_RUM, else on). */
+  /** Use the rum extension for ranked search when the server has it (default: env VITRINE_PG_RUM=1, else off). */
   rum?: boolean;
   /** Connections in the pool (PostgreSQL). */
   poolMax?: number;
@@ -51,7 +50,8 @@ export interface DbOptions {
 
 export async function createDb(opts: DbOptions): Promise<Db> {
   const db = opts.databaseUrl ? await openPostgres(opts.databaseUrl, opts.poolMax ?? 10) : await openPglite(join(opts.dataDir, 'db'));
-  const wantRum = opts.rum ?? !['0', 'false', 'no', 'off'].includes((process.env.VITRINE_PG_RUM ?? '').toLowerCase());
+  // Opt-in: rum ranks every match, which bench/RESULTS-scale.md measured slower than GIN + cap for common words.
+  const wantRum = opts.rum ?? ['1', 'true', 'yes', 'on'].includes((process.env.VITRINE_PG_RUM ?? '').toLowerCase());
   try {
     // Several processes may start at once on one server: one applies the migrations, the others wait.
     await db.withLock(MIGRATION_LOCK, async (exec) => {

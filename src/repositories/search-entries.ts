@@ -84,14 +84,17 @@ export class SearchEntriesRepo {
   }
 
   /**
-   * Entries matching a tsquery, best first. With the rum index, `ORDER BY tsv <=> q LIMIT k` reads the
-   * top k straight from the index (positions are stored in it), so a common word does not rank every
-   * match; without it, GIN finds the matches and ts_rank_cd ranks the first `candidateCap` of them.
-   * Scores are in [0, 1) on both paths (rank / (rank + 1)). `total` counts matching assets up to the cap.
+   * Entries matching a tsquery, best first, and the number of matching assets.
+   * GIN path (default): the first `candidateCap` entries matching a relaxed query (phrases as plain AND,
+   * which GIN answers without reading positions) are checked against the real query and ranked with
+   * ts_rank_cd — one statement, bounded work however common the words (bench/RESULTS-scale.md).
+   * rum path (`rum`, VITRINE_PG_RUM=1): `ORDER BY tsv <=> q` ranks every match from the index — exact
+   * ranking, but measured 0.6–1 s for a word in most of 1 M documents, so it is opt-in.
+   * Scores are in [0, 1) on both paths (rank / (rank + 1)). `total` counts assets among the candidates.
    */
   async pgMatch(tsquery: string, f: { types?: string[]; collections?: string[]; limit: number; candidateCap: number; rum?: boolean }): Promise<{ rows: (EntryRow & { score: number })[]; total: number }> {
     const params: unknown[] = [tsquery];
-    const where: string[] = ['tsv @@ q'];
+    const where: string[] = [];
     if (f.types?.length) {
       params.push(f.types);
       where.push(`type = ANY($${params.length})`);
@@ -101,18 +104,29 @@ export class SearchEntriesRepo {
       where.push(`collection = ANY($${params.length})`);
     }
     const n = params.length;
-    const body = `FROM search_entries, to_tsquery('simple', $1) q WHERE ${where.join(' AND ')}`;
+    const filters = where.map((w) => ` AND ${w}`).join('');
     const cols = 'id, asset_id, analyser, type, collection, text, page, start_s, end_s, box';
-    const r = (f.rum ?? this.db.rum)
-      ? await this.db.executeSql(
-        // The query inline (not a joined function) so the planner sees a constant and orders by the index.
+    const toRows = (rows: any[]) => rows.map((x) => ({ ...toEntry(x), score: Number(x.score) }));
+    if (f.rum ?? this.db.rum) {
+      // The query inline (not a joined function) so the planner sees a constant and orders by the index.
+      const r = await this.db.executeSql(
         `SELECT ${cols}, 1 / (1 + (tsv <=> to_tsquery('simple', $1))) AS score FROM search_entries
-          WHERE ${where.join(' AND ').replace('tsv @@ q', "tsv @@ to_tsquery('simple', $1)")}
-          ORDER BY tsv <=> to_tsquery('simple', $1) LIMIT $${n + 1}`, [...params, f.limit])
-      : await this.db.executeSql(
-        `WITH cand AS (SELECT ${cols}, tsv, q ${body} LIMIT $${n + 1})
-         SELECT ${cols}, ts_rank_cd(tsv, q, 1|32) AS score FROM cand ORDER BY score DESC, id LIMIT $${n + 2}`, [...params, f.candidateCap, f.limit]);
-    const t = await this.db.executeSql(`SELECT count(DISTINCT asset_id)::int AS n FROM (SELECT asset_id ${body} LIMIT $${n + 1}) s`, [...params, f.candidateCap]);
-    return { rows: r.rows.map((x) => ({ ...toEntry(x), score: Number(x.score) })), total: Number(t.rows[0]?.n ?? 0) };
+          WHERE tsv @@ to_tsquery('simple', $1)${filters} ORDER BY tsv <=> to_tsquery('simple', $1) LIMIT $${n + 1}`, [...params, f.limit]);
+      const t = await this.db.executeSql(
+        `SELECT count(DISTINCT asset_id)::int AS n FROM (SELECT asset_id FROM search_entries
+          WHERE tsv @@ to_tsquery('simple', $1)${filters} LIMIT $${n + 1}) s`, [...params, f.candidateCap]);
+      return { rows: toRows(r.rows), total: Number(t.rows[0]?.n ?? 0) };
+    }
+    // A phrase needs positions, which GIN does not store: every candidate row would be re-read and
+    // re-checked until the cap fills. The relaxed query (a <-> b as a & b) is exact in GIN; the phrase is
+    // checked on the capped candidates only. Negated phrases are kept as they are (relaxing them is wrong).
+    const relaxed = tsquery.includes('!') ? tsquery : tsquery.replace(/ <(?:-|\d+)> /g, ' & ');
+    params.push(relaxed, f.candidateCap, f.limit);
+    const r = await this.db.executeSql(
+      `WITH cand AS MATERIALIZED (
+         SELECT ${cols}, tsv FROM search_entries WHERE tsv @@ to_tsquery('simple', $${n + 1})${filters} LIMIT $${n + 2}),
+       m AS (SELECT ${cols}, ts_rank_cd(tsv, q, 1|32) AS score FROM cand, to_tsquery('simple', $1) q WHERE tsv @@ q)
+       SELECT *, (SELECT count(DISTINCT asset_id) FROM m)::int AS total FROM m ORDER BY score DESC, id LIMIT $${n + 3}`, params);
+    return { rows: toRows(r.rows), total: Number(r.rows[0]?.total ?? 0) };
   }
 }

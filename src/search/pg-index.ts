@@ -1,6 +1,6 @@
-// PostgreSQL full-text search over search_entries.tsv. With the rum extension the index returns the top
-// k in rank order; with GIN alone ranking is capped to a candidate set so a very common word does not rank
-// every row. bench/scale-search.bench.ts measures both at a million documents.
+// PostgreSQL full-text search over search_entries.tsv. GIN (default): ranking is capped to a candidate
+// set so a very common word does not rank every row; rum (VITRINE_PG_RUM=1): exact ranking of every
+// match from the index. bench/scale-search.bench.ts measures both at a million documents.
 import type { SearchEntriesRepo } from '../repositories/search-entries.ts';
 import { toTsquery, type ParsedQuery } from './query.ts';
 import type { IndexFilters, IndexHit, SearchIndex } from './search-index.ts';
@@ -12,7 +12,7 @@ export class PgIndex implements SearchIndex {
   private readonly rum: boolean | undefined;
 
   /** `rum` forces one path (tests, benches); by default the database's `rum` flag decides. */
-  constructor(entries: SearchEntriesRepo, candidateCap = 20_000, rum?: boolean) {
+  constructor(entries: SearchEntriesRepo, candidateCap = 10_000, rum?: boolean) {
     this.entries = entries;
     this.candidateCap = candidateCap;
     this.rum = rum;
