@@ -84,15 +84,15 @@ function contract(kind: 'pglite' | 'postgres', setup: () => Promise<Target | nul
       const s = sha(100);
       const needs = { metadata: [], thumbnail: ['metadata'], phash: ['metadata'] };
       await repo.ensure(['metadata', 'thumbnail', 'phash'].map((analyser) => ({ sha256: s, analyser, version: 1 })));
-      assert.deepEqual(await repo.takeReady(s, needs), ['metadata']);
-      assert.deepEqual(await repo.takeReady(s, needs), [], 'scheduled once');
+      assert.deepEqual((await repo.takeReady([s], needs)).map((x) => x.analyser), ['metadata']);
+      assert.deepEqual((await repo.takeReady([s], needs)).map((x) => x.analyser), [], 'scheduled once');
       const c1 = await repo.claim(s, 'metadata', 300);
       assert.ok(c1);
       assert.equal(c1.attempts, 1);
       assert.equal(await repo.claim(s, 'metadata', 300), null, 'a second worker cannot claim a running analysis');
-      assert.deepEqual(await repo.takeReady(s, needs), [], 'dependants wait while metadata runs');
+      assert.deepEqual((await repo.takeReady([s], needs)).map((x) => x.analyser), [], 'dependants wait while metadata runs');
       await repo.finish(s, 'metadata', { status: 'done', result: { width: 1 }, ms: 5 });
-      assert.deepEqual((await repo.takeReady(s, needs)).sort(), ['phash', 'thumbnail']);
+      assert.deepEqual(((await repo.takeReady([s], needs)).map((x) => x.analyser)).sort(), ['phash', 'thumbnail']);
       assert.equal(await repo.claim(s, 'metadata', 300), null, 'done work is never claimed again');
       // A worker that died: its running analysis is claimed again once it is older than the expiry.
       assert.ok(await repo.claim(s, 'thumbnail', 300));

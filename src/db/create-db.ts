@@ -1,5 +1,6 @@
 // Opens the database: PGlite on disk under DATA/db (embedded) or a PostgreSQL server (scale-out), applies
 // the checked-in migrations, and hands out one Kysely instance plus a raw adapter for pg-boss.
+import { existsSync } from 'node:fs';
 import { mkdir, open, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -178,19 +179,30 @@ function redact(url: string): string {
   return url.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@');
 }
 
+// PGlite's own defaults (its `defaultStartParams`; -F: no fsync — the blob store fsyncs what matters and a
+// killed process loses nothing the OS already has), plus: 16 MB of shared buffers instead of 128 MB (about
+// 240 MB less memory), and checkpoints every 32 MB of WAL instead of 1 GB.
+const PGLITE_START_PARAMS = [
+  '--single', '-F', '-O', '-j', '-c', 'search_path=public', '-c', 'exit_on_error=false', '-c', 'log_checkpoints=false',
+  '-c', 'max_worker_processes=0', '-c', 'max_parallel_workers=0', '-c', 'max_parallel_workers_per_gather=0',
+  '-c', 'io_method=sync', '-c', 'max_parallel_maintenance_workers=0',
+  '-c', 'shared_buffers=16MB', '-c', 'max_wal_size=32MB', '-c', 'min_wal_size=32MB',
+];
+
 async function openPglite(dir: string): Promise<Db> {
   await mkdir(dir, { recursive: true });
   const unlock = await lockDir(dir);
   const { PGlite } = await import('@electric-sql/pglite');
   let pg;
   try {
-    pg = await PGlite.create({ dataDir: dir });
+    // A new directory is initialised with PGlite's defaults (initdb refuses extra start parameters);
+    // every open then runs with a small buffer pool and a small write-ahead log.
+    if (!existsSync(join(dir, 'PG_VERSION'))) await (await PGlite.create({ dataDir: dir })).close();
+    pg = await PGlite.create({ dataDir: dir, startParams: PGLITE_START_PARAMS });
   } catch (e) {
     await unlock();
     throw new AppError('E_DB_OPEN', `cannot open the database in ${dir}: ${(e as Error).message}`, 'failure');
   }
-  // The WAL is kept small by explicit CHECKPOINTs (after each ingest batch and at close): ALTER SYSTEM
-  // settings make the next PGlite start fail, so max_wal_size cannot be lowered here.
   const mutex = new Mutex();
   const k = new Kysely<Database>({ dialect: new PGliteDialect(pg, mutex) });
   let closed = false;

@@ -64,14 +64,15 @@ export class AnalysesRepo {
    * Marks the queued analyses of this content whose prerequisites have settled as scheduled, and returns
    * them; `needs` maps analyser → analysers it reads. Atomic, so two finishing jobs never both schedule one.
    */
-  async takeReady(sha256: string, needs: Record<string, string[]>): Promise<string[]> {
+  async takeReady(shas: string[], needs: Record<string, string[]>): Promise<{ sha256: string; analyser: string }[]> {
+    if (!shas.length) return [];
     const r = await this.db.executeSql(
       `UPDATE analyses a SET scheduled = true
-        WHERE a.sha256 = $1 AND a.status = 'queued' AND a.scheduled = false
+        WHERE a.sha256 = ANY($1) AND a.status = 'queued' AND a.scheduled = false
           AND NOT EXISTS (SELECT 1 FROM analyses d WHERE d.sha256 = a.sha256 AND d.status IN ('queued', 'running')
                  AND d.analyser IN (SELECT jsonb_array_elements_text(coalesce($2::jsonb -> a.analyser, '[]'::jsonb))))
-        RETURNING a.analyser`, [sha256, JSON.stringify(needs)]);
-    return r.rows.map((x) => x.analyser as string);
+        RETURNING a.sha256, a.analyser`, [shas, JSON.stringify(needs)]);
+    return r.rows.map((x) => ({ sha256: x.sha256 as string, analyser: x.analyser as string }));
   }
 
   /** Claims one analysis for running; null when another worker has it or it is settled. */
