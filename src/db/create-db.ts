@@ -198,7 +198,8 @@ async function openPglite(dir: string): Promise<Db> {
     // A new directory is initialised with PGlite's defaults (initdb refuses extra start parameters);
     // every open then runs with a small buffer pool and a small write-ahead log.
     if (!existsSync(join(dir, 'PG_VERSION'))) await (await PGlite.create({ dataDir: dir })).close();
-    pg = await PGlite.create({ dataDir: dir, startParams: PGLITE_START_PARAMS });
+    const { unaccent } = await import('@electric-sql/pglite/contrib/unaccent');
+    pg = await PGlite.create({ dataDir: dir, startParams: PGLITE_START_PARAMS, extensions: { unaccent } });
   } catch (e) {
     await unlock();
     throw new AppError('E_DB_OPEN', `cannot open the database in ${dir}: ${(e as Error).message}`, 'failure');

@@ -110,11 +110,11 @@ export class SearchEntriesRepo {
     if (f.rum ?? this.db.rum) {
       // The query inline (not a joined function) so the planner sees a constant and orders by the index.
       const r = await this.db.executeSql(
-        `SELECT ${cols}, 1 / (1 + (tsv <=> to_tsquery('simple', $1))) AS score FROM search_entries
-          WHERE tsv @@ to_tsquery('simple', $1)${filters} ORDER BY tsv <=> to_tsquery('simple', $1) LIMIT $${n + 1}`, [...params, f.limit]);
+        `SELECT ${cols}, 1 / (1 + (tsv <=> to_tsquery('vitrine_simple', $1))) AS score FROM search_entries
+          WHERE tsv @@ to_tsquery('vitrine_simple', $1)${filters} ORDER BY tsv <=> to_tsquery('vitrine_simple', $1) LIMIT $${n + 1}`, [...params, f.limit]);
       const t = await this.db.executeSql(
         `SELECT count(DISTINCT asset_id)::int AS n FROM (SELECT asset_id FROM search_entries
-          WHERE tsv @@ to_tsquery('simple', $1)${filters} LIMIT $${n + 1}) s`, [...params, f.candidateCap]);
+          WHERE tsv @@ to_tsquery('vitrine_simple', $1)${filters} LIMIT $${n + 1}) s`, [...params, f.candidateCap]);
       return { rows: toRows(r.rows), total: Number(t.rows[0]?.n ?? 0) };
     }
     // A phrase needs positions, which GIN does not store: every candidate row would be re-read and
@@ -124,8 +124,8 @@ export class SearchEntriesRepo {
     params.push(relaxed, f.candidateCap, f.limit);
     const r = await this.db.executeSql(
       `WITH cand AS MATERIALIZED (
-         SELECT ${cols}, tsv FROM search_entries WHERE tsv @@ to_tsquery('simple', $${n + 1})${filters} LIMIT $${n + 2}),
-       m AS (SELECT ${cols}, ts_rank_cd(tsv, q, 1|32) AS score FROM cand, to_tsquery('simple', $1) q WHERE tsv @@ q)
+         SELECT ${cols}, tsv FROM search_entries WHERE tsv @@ to_tsquery('vitrine_simple', $${n + 1})${filters} LIMIT $${n + 2}),
+       m AS (SELECT ${cols}, ts_rank_cd(tsv, q, 1|32) AS score FROM cand, to_tsquery('vitrine_simple', $1) q WHERE tsv @@ q)
        SELECT *, (SELECT count(DISTINCT asset_id) FROM m)::int AS total FROM m ORDER BY score DESC, id LIMIT $${n + 3}`, params);
     return { rows: toRows(r.rows), total: Number(r.rows[0]?.total ?? 0) };
   }
