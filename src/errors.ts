@@ -65,6 +65,9 @@ export function isPermanent(err: unknown): boolean {
 export function toAppError(err: unknown): AppError {
   if (err instanceof AppError) return err;
   const e = err as NodeJS.ErrnoException;
+  // PostgreSQL: the server went away or cut the session (admin shutdown, restart, network): worth a retry.
+  if (e && typeof e === 'object' && typeof e.code === 'string' && (e.code === '57P01' || e.code === '57P02' || e.code === '57P03' || e.code.startsWith('08')))
+    return new TransientError('E_DB_UNAVAILABLE', `the database connection was lost (${e.message}); run the command again`, err);
   if (e && typeof e === 'object' && typeof e.code === 'string') {
     if (e.code === 'ENOENT') return new AppError('E_NOT_FOUND', `${e.message}`, 'not_found');
     if (e.code === 'EACCES' || e.code === 'EPERM')

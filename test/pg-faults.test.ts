@@ -69,10 +69,9 @@ test('sessions terminated mid-ingest: a re-run completes, nothing lost or double
   assert.equal(await count('SELECT count(DISTINCT sha256)::int AS n FROM analyses'), FILES, 'every file has its analyses');
 });
 
-// Known core gap (reported): an analysis whose result write is cut off stays `running`; the job's retry
-// finds it claimed-but-not-stale and returns, and recover() does not re-queue stale `running` rows
-// (unsettledShas resets only `scheduled`, takeReady takes only `queued`). Usually passes; todo until fixed.
-test('sessions terminated while workers run: every analysis still completes', { todo: 'stale running analyses are not re-queued by AnalysesRepo.unsettledShas/takeReady' }, async (t) => {
+// An analysis whose result write is cut off stays `running`; the job's retry finds it claimed and returns.
+// The workers' lost-work sweep (AnalysesRepo.unsettledShas) puts it back to `queued` once stale.
+test('sessions terminated while workers run: every analysis still completes', async (t) => {
   if (!db) return t.skip(NO_PG);
   const env = { VITRINE_DATABASE_URL: db.url };
   const data = join(dir, 'data');

@@ -38,6 +38,7 @@ export interface AnalysesTable {
   result: ColumnType<unknown, string | null | undefined, string | null>;
   attempts: Generated<number>;
   scheduled: Generated<boolean>;
+  scheduled_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
   options: ColumnType<Record<string, unknown> | null, string | null | undefined, string | null>;
   queued_at: Timestamp;
   started_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;

@@ -36,14 +36,23 @@ export class JobQueue {
   private starting: Promise<void> | null = null;
 
   private async doStart(): Promise<void> {
-    await this.boss.start();
-    for (const name of Object.values(QUEUES)) {
-      await this.boss.createQueue(name, {
-        retryLimit: this.opts.retryLimit, retryDelay: 5, retryBackoff: true,
-        expireInSeconds: this.opts.expireSeconds, deleteAfterSeconds: 7 * 24 * 3600,
-      }).catch(() => {});
+    try {
+      await this.boss.start();
+      for (const name of Object.values(QUEUES)) {
+        const opts = {
+          retryLimit: this.opts.retryLimit, retryDelay: 5, retryBackoff: true,
+          expireInSeconds: this.opts.expireSeconds, deleteAfterSeconds: 7 * 24 * 3600,
+        };
+        // Another process may create it at the same moment: only a queue that still does not exist is an error.
+        await this.boss.createQueue(name, opts).catch(async (e) => {
+          if (!(await this.boss.getQueue(name).catch(() => null))) throw e;
+        });
+      }
+      this.started = true;
+    } catch (e) {
+      this.starting = null; // the next call tries again (e.g. after a dropped connection)
+      throw e;
     }
-    this.started = true;
   }
 
   async enqueue(jobs: { cls: QueueClass; data: AnalyseJob }[]): Promise<void> {

@@ -67,12 +67,21 @@ export class AnalysesRepo {
   async takeReady(shas: string[], needs: Record<string, string[]>): Promise<{ sha256: string; analyser: string }[]> {
     if (!shas.length) return [];
     const r = await this.db.executeSql(
-      `UPDATE analyses a SET scheduled = true
+      `UPDATE analyses a SET scheduled = true, scheduled_at = now()
         WHERE a.sha256 = ANY($1) AND a.status = 'queued' AND a.scheduled = false
           AND NOT EXISTS (SELECT 1 FROM analyses d WHERE d.sha256 = a.sha256 AND d.status IN ('queued', 'running')
                  AND d.analyser IN (SELECT jsonb_array_elements_text(coalesce($2::jsonb -> a.analyser, '[]'::jsonb))))
         RETURNING a.sha256, a.analyser`, [shas, JSON.stringify(needs)]);
     return r.rows.map((x) => ({ sha256: x.sha256 as string, analyser: x.analyser as string }));
+  }
+
+  /** Undo takeReady when the jobs could not be enqueued, so the work is not left waiting for the sweep. */
+  async unschedule(pairs: { sha256: string; analyser: string }[]): Promise<void> {
+    if (!pairs.length) return;
+    await this.db.executeSql(
+      `UPDATE analyses SET scheduled = false, scheduled_at = NULL
+        WHERE status = 'queued' AND (sha256, analyser) IN (SELECT * FROM unnest($1::text[], $2::text[]))`,
+      [pairs.map((p) => p.sha256), pairs.map((p) => p.analyser)]);
   }
 
   /** Claims one analysis for running; null when another worker has it or it is settled. */
@@ -147,11 +156,16 @@ export class AnalysesRepo {
     return rows.map((r) => ({ sha256: r.sha256, analyser: r.analyser, status: r.status, error: r.error ?? '' }));
   }
 
-  /** Content whose analyses were queued but whose job may be lost (crash between record and enqueue). */
+  /**
+   * Lost work, after a crash or a dropped connection: analyses stuck `running` past the stale limit go back
+   * to `queued`; queued ones never handed to the queue, or handed over long ago (2 × stale: the job was
+   * lost), are made schedulable again. Claims make the occasional duplicate job harmless.
+   */
   async unsettledShas(staleSeconds: number, limit = 10_000): Promise<string[]> {
     const r = await this.db.executeSql(
-      `UPDATE analyses SET scheduled = false
-        WHERE (status = 'queued') OR (status = 'running' AND started_at < now() - make_interval(secs => $1))
+      `UPDATE analyses SET status = 'queued', scheduled = false
+        WHERE (status = 'running' AND started_at < now() - make_interval(secs => $1))
+           OR (status = 'queued' AND (scheduled = false OR scheduled_at IS NULL OR scheduled_at < now() - make_interval(secs => $1 * 2)))
         RETURNING sha256`, [staleSeconds]);
     return [...new Set(r.rows.map((x) => x.sha256 as string))].slice(0, limit);
   }

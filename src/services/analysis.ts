@@ -71,7 +71,15 @@ export class AnalysisService {
       }
       jobs.push(...groups.values());
     }
-    if (jobs.length) await this.d.queue.enqueue(jobs);
+    if (jobs.length) {
+      try {
+        await this.d.queue.enqueue(jobs);
+      } catch (e) {
+        const pairs = jobs.flatMap((j) => j.data.analysers.map((analyser) => ({ sha256: j.data.sha256, analyser })));
+        await this.d.analyses.unschedule(pairs).catch(() => {}); // else the lost-work sweep finds them later
+        throw e;
+      }
+    }
     return jobs.length;
   }
 
