@@ -4,6 +4,7 @@
 import type { Container } from '../../container.ts';
 import { buildApp } from '../../http/app.ts';
 import { intFlag, type Parsed } from '../args.ts';
+import { startRetentionSchedule } from '../../services/governance/retention.ts';
 import type { Out } from '../output.ts';
 import type { Actor } from '../../services/audit.ts';
 
@@ -16,7 +17,11 @@ export async function serveCommand(c: Container, a: Parsed, out: Out, actor: Act
   if (a.flags['init-admin'] && !(await c.repos.users.list()).length) {
     adminToken = (await c.governance.users.add('admin', 'admin', null, actor)).token;
   }
-  if (a.flags.workers !== false) await c.workers.start({ concurrency: c.config.concurrency, heavyConcurrency: c.config.heavyConcurrency });
+  let retention: NodeJS.Timeout | null = null;
+  if (a.flags.workers !== false) {
+    await c.workers.start({ concurrency: c.config.concurrency, heavyConcurrency: c.config.heavyConcurrency });
+    retention = startRetentionSchedule(c.governance.retention, c.log); // hourly, like `vitrine work`
+  }
   const app = await buildApp(c);
   const addr = await app.listen({ host, port });
   const url = addr.replace('://[::1]', '://localhost');
@@ -30,6 +35,7 @@ export async function serveCommand(c: Container, a: Parsed, out: Out, actor: Act
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);
   });
+  if (retention) clearInterval(retention);
   await app.close();
   if (a.flags.workers !== false) await c.workers.stop();
   return 0;
