@@ -19,8 +19,8 @@ import { ocrImageFile } from './ocr.ts';
 import { MODERATION_TEXT_MIN } from './moderation.ts';
 import type { ShotsResult } from './shots.ts';
 import type { Analyser, TextEntry } from './types.ts';
+import { iou, type Box } from '../util/boxes.ts';
 
-type Box = [number, number, number, number];
 interface Timed { start: number; end: number }
 
 export interface VideoVisionResult {
@@ -81,15 +81,6 @@ function levenshtein(a: string, b: string): number {
   return prev[b.length]!;
 }
 
-function iou(a: Box, b: Box): number {
-  const x0 = Math.max(a[0], b[0]);
-  const y0 = Math.max(a[1], b[1]);
-  const x1 = Math.min(a[0] + a[2], b[0] + b[2]);
-  const y1 = Math.min(a[1] + a[3], b[1] + b[3]);
-  const inter = Math.max(0, x1 - x0) * Math.max(0, y1 - y0);
-  const union = a[2] * a[3] + b[2] * b[3] - inter;
-  return union > 0 ? inter / union : 0;
-}
 
 const near = (a: Box, b: Box) =>
   iou(a, b) > 0.2 || Math.hypot(a[0] + a[2] / 2 - b[0] - b[2] / 2, a[1] + a[3] / 2 - b[1] - b[3] / 2) < Math.max(a[2], a[3], b[2], b[3]);

@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import { fromPglite } from 'pg-boss';
 import { AppError } from '../errors.ts';
+import { processAlive } from '../util/process-alive.ts';
 import { Mutex, PGliteDialect } from './pglite-dialect.ts';
 import type { Database } from './schema.ts';
 
@@ -252,7 +253,7 @@ async function lockDir(dir: string): Promise<() => Promise<void>> {
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
       const pid = Number((await readFile(file, 'utf8').catch(() => '')).trim());
-      if (pid && pid !== process.pid && isAlive(pid))
+      if (pid && pid !== process.pid && processAlive(pid))
         throw new AppError('E_DATA_LOCKED', `the data directory is in use by process ${pid} (vitrine serve or work?); stop it or use the API`, 'failure');
       await rm(file, { force: true });
     }
@@ -263,13 +264,5 @@ async function lockDir(dir: string): Promise<() => Promise<void>> {
   };
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 export { sql };

@@ -9,7 +9,9 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { TransientError } from '../errors.ts';
 import { prepareImage, toDisplayBox, type PreparedImage } from './image-prep.ts';
 
-export type Box = [number, number, number, number];
+import { iou, overlapOfSmaller, type Box } from '../util/boxes.ts';
+
+export type { Box };
 
 export interface DetectedObject { label: string; score: number; box: Box }
 export interface DetectedFace { box: Box; score: number }
@@ -179,25 +181,7 @@ export async function detectObjects(path: string, opts: { maxPixels?: number } =
   return detectObjectsPrepared(await prepareImage(path, { channels: 3, kernel: 'linear', maxSide: OBJECT_MAX_SIDE, maxPixels: opts.maxPixels }));
 }
 
-function iou(a: Box, b: Box): number {
-  const x0 = Math.max(a[0], b[0]);
-  const y0 = Math.max(a[1], b[1]);
-  const x1 = Math.min(a[0] + a[2], b[0] + b[2]);
-  const y1 = Math.min(a[1] + a[3], b[1] + b[3]);
-  const inter = Math.max(0, x1 - x0) * Math.max(0, y1 - y0);
-  const union = a[2] * a[3] + b[2] * b[3] - inter;
-  return union > 0 ? inter / union : 0;
-}
 
-function overlapOfSmaller(a: Box, b: Box): number {
-  const x0 = Math.max(a[0], b[0]);
-  const y0 = Math.max(a[1], b[1]);
-  const x1 = Math.min(a[0] + a[2], b[0] + b[2]);
-  const y1 = Math.min(a[1] + a[3], b[1] + b[3]);
-  const inter = Math.max(0, x1 - x0) * Math.max(0, y1 - y0);
-  const small = Math.min(a[2] * a[3], b[2] * b[3]);
-  return small > 0 ? inter / small : 0;
-}
 
 /** Non-maximum suppression across the whole-image pass and the tiles. */
 export function mergeFaces(faces: DetectedFace[]): DetectedFace[] {

@@ -8,7 +8,9 @@ import sharp from 'sharp';
 import { usageError } from '../errors.ts';
 import { decoder, imageError, openImage, DEFAULT_MAX_PIXELS } from './image-prep.ts';
 
-export type Box = [number, number, number, number];
+import { iou, type Box } from '../util/boxes.ts';
+
+export { iou, type Box };
 
 export interface RedactOptions {
   /** Grow each box by this fraction of its larger side on every edge (default 0.2). */
@@ -121,15 +123,6 @@ export function parseRedactionBoxes(json: unknown): RedactionSpec {
   return spec;
 }
 
-export function iou(a: Box, b: Box): number {
-  const x0 = Math.max(a[0], b[0]);
-  const y0 = Math.max(a[1], b[1]);
-  const x1 = Math.min(a[0] + a[2], b[0] + b[2]);
-  const y1 = Math.min(a[1] + a[3], b[1] + b[3]);
-  const inter = Math.max(0, x1 - x0) * Math.max(0, y1 - y0);
-  const union = a[2] * a[3] + b[2] * b[3] - inter;
-  return union > 0 ? inter / union : 0;
-}
 
 /** Detected boxes minus those a removal box overlaps (IoU > 0.5), plus the user's own boxes. */
 export function mergeRedactionBoxes<T extends { box: Box }>(detected: T[], spec: RedactionSpec): Array<T | RedactionBox> {

@@ -11,7 +11,9 @@ import { PermanentError } from '../errors.ts';
 import { ffmpeg, parseMetadataPrint, timeoutFor } from './ffmpeg.ts';
 import { probeMedia, videoStream, audioStream } from './ffprobe.ts';
 
-export type Box = [number, number, number, number];
+import { iou, type Box } from '../util/boxes.ts';
+
+export type { Box };
 
 export interface Detection {
   box: Box;
@@ -55,14 +57,6 @@ interface Track {
   end: number;
 }
 
-const iou = (a: Box, b: Box) => {
-  const x1 = Math.max(a[0], b[0]);
-  const y1 = Math.max(a[1], b[1]);
-  const x2 = Math.min(a[0] + a[2], b[0] + b[2]);
-  const y2 = Math.min(a[1] + a[3], b[1] + b[3]);
-  const inter = Math.max(0, x2 - x1) * Math.max(0, y2 - y1);
-  return inter / (a[2] * a[3] + b[2] * b[3] - inter || 1);
-};
 const centreDist = (a: Box, b: Box) => Math.hypot(a[0] + a[2] / 2 - b[0] - b[2] / 2, a[1] + a[3] / 2 - b[1] - b[3] / 2);
 
 /** Links detections of consecutive samples (overlap, or centre moved less than the box size). */

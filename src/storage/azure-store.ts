@@ -5,17 +5,13 @@
 // deleted; content that fits in one block is hashed in memory and uploaded straight to its final name,
 // also with If-None-Match: *. An interrupted upload leaves only uncommitted blocks, which no listing shows
 // and Azure discards after 7 days. A 409/412 on the final name means the same content is already there.
-import { createHash } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
-import { mkdir, unlink } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { BlobServiceClient, type ContainerClient } from '@azure/storage-blob';
 import { AppError, TransientError } from '../errors.ts';
 import { SHA256_RE, type BlobInfo, type BlobStore, type ByteRange, type PutResult, type VerifyResult } from './blob-store.ts';
 import { checkExpected, checkRange, missing, rangeError } from './s3-store.ts';
-import { meter, readUpTo, tempName } from './stream-util.ts';
+import { meter, readUpTo, tempName, verifyByHash, downloadToTemp } from './stream-util.ts';
 
 export interface AzureStoreOptions {
   connectionString: string;
@@ -238,26 +234,14 @@ export class AzureBlobStore implements BlobStore {
   }
 
   async verify(sha256: string): Promise<VerifyResult> {
-    try {
-      const hash = createHash('sha256');
-      await pipeline(await this.get(sha256), hash);
-      const actual = hash.digest('hex');
-      return actual === sha256 ? { sha256, ok: true } : { sha256, ok: false, actual };
-    } catch (e) {
-      return { sha256, ok: false, error: (e as Error).message };
-    }
+    return verifyByHash(sha256, () => this.get(sha256));
   }
 
+
   async localPath(sha256: string): Promise<{ path: string; release: () => Promise<void> }> {
-    const path = join(this.tmpDir, tempName('blob'));
-    try {
-      await pipeline(await this.get(sha256), createWriteStream(path, { flags: 'wx', mode: 0o600 }));
-    } catch (e) {
-      await unlink(path).catch(() => {});
-      throw e;
-    }
-    return { path, release: () => unlink(path).catch(() => {}) };
+    return downloadToTemp(this.tmpDir, () => this.get(sha256));
   }
+
 
   async close(): Promise<void> {}
 

@@ -8,6 +8,8 @@ import { join } from 'node:path';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { AppError } from '../errors.ts';
+import { processAlive } from '../util/process-alive.ts';
+import { verifyByHash } from './stream-util.ts';
 import { SHA256_RE, type BlobInfo, type BlobStore, type ByteRange, type PutResult, type VerifyResult } from './blob-store.ts';
 
 export class FsBlobStore implements BlobStore {
@@ -120,15 +122,9 @@ export class FsBlobStore implements BlobStore {
   }
 
   async verify(sha256: string): Promise<VerifyResult> {
-    try {
-      const hash = createHash('sha256');
-      await pipeline(await this.get(sha256), hash);
-      const actual = hash.digest('hex');
-      return actual === sha256 ? { sha256, ok: true } : { sha256, ok: false, actual };
-    } catch (e) {
-      return { sha256, ok: false, error: (e as Error).message };
-    }
+    return verifyByHash(sha256, () => this.get(sha256));
   }
+
 
   async localPath(sha256: string): Promise<{ path: string; release: () => Promise<void> }> {
     const p = this.pathOf(sha256);
@@ -157,14 +153,6 @@ export async function cleanTmp(tmp: string): Promise<void> {
   }
 }
 
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 export async function fsyncDir(dir: string): Promise<void> {
   const fh = await open(dir, 'r');

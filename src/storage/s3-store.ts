@@ -6,12 +6,8 @@
 // Two writers storing the same content: with conditional writes (If-None-Match: *) the second gets 412 and
 // reports created=false; servers without them (s3rver) get HEAD-then-write, where the race at worst
 // rewrites identical bytes.
-import { createHash } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
-import { mkdir, unlink } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir } from 'node:fs/promises';
 import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import {
   AbortMultipartUploadCommand,
   CompleteMultipartUploadCommand,
@@ -30,7 +26,7 @@ import {
 import { Upload } from '@aws-sdk/lib-storage';
 import { AppError, TransientError } from '../errors.ts';
 import { SHA256_RE, type BlobInfo, type BlobStore, type ByteRange, type PutResult, type VerifyResult } from './blob-store.ts';
-import { meter, readUpTo, sliceStream, tempName } from './stream-util.ts';
+import { meter, readUpTo, sliceStream, tempName, verifyByHash, downloadToTemp } from './stream-util.ts';
 
 export interface S3StoreOptions {
   bucket: string;
@@ -364,26 +360,14 @@ export class S3BlobStore implements BlobStore {
   }
 
   async verify(sha256: string): Promise<VerifyResult> {
-    try {
-      const hash = createHash('sha256');
-      await pipeline(await this.get(sha256), hash);
-      const actual = hash.digest('hex');
-      return actual === sha256 ? { sha256, ok: true } : { sha256, ok: false, actual };
-    } catch (e) {
-      return { sha256, ok: false, error: (e as Error).message };
-    }
+    return verifyByHash(sha256, () => this.get(sha256));
   }
 
+
   async localPath(sha256: string): Promise<{ path: string; release: () => Promise<void> }> {
-    const path = join(this.tmpDir, tempName('blob'));
-    try {
-      await pipeline(await this.get(sha256), createWriteStream(path, { flags: 'wx', mode: 0o600 }));
-    } catch (e) {
-      await unlink(path).catch(() => {});
-      throw e;
-    }
-    return { path, release: () => unlink(path).catch(() => {}) };
+    return downloadToTemp(this.tmpDir, () => this.get(sha256));
   }
+
 
   async close(): Promise<void> {
     this.client.destroy();

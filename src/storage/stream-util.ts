@@ -1,6 +1,11 @@
 // Helpers shared by the remote stores (S3, Azure): hash and count a stream while it passes through, and read
 // its first part to decide between a one-request upload and a streamed multipart/block upload.
 import { createHash, randomBytes } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { unlink } from 'node:fs/promises';
+import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import type { VerifyResult } from './blob-store.ts';
 import { Readable } from 'node:stream';
 import { AppError } from '../errors.ts';
 
@@ -96,4 +101,28 @@ export function sliceStream(src: Readable, skip: number, limit: number): Readabl
       }
     })(),
   );
+}
+
+/** Re-hash a blob's content and compare it with its name (every backend's verify()). */
+export async function verifyByHash(sha256: string, open: () => Promise<Readable>): Promise<VerifyResult> {
+  try {
+    const hash = createHash('sha256');
+    await pipeline(await open(), hash);
+    const actual = hash.digest('hex');
+    return actual === sha256 ? { sha256, ok: true } : { sha256, ok: false, actual };
+  } catch (e) {
+    return { sha256, ok: false, error: (e as Error).message };
+  }
+}
+
+/** A remote blob downloaded to a private temp file, for tools that need a path; release() deletes it. */
+export async function downloadToTemp(tmpDir: string, open: () => Promise<Readable>): Promise<{ path: string; release: () => Promise<void> }> {
+  const path = join(tmpDir, tempName('blob'));
+  try {
+    await pipeline(await open(), createWriteStream(path, { flags: 'wx', mode: 0o600 }));
+  } catch (e) {
+    await unlink(path).catch(() => {});
+    throw e;
+  }
+  return { path, release: () => unlink(path).catch(() => {}) };
 }
