@@ -62,3 +62,25 @@ test('dhash64 and hamming: same picture close, different pictures far', async ()
     await rm(dir, { recursive: true, force: true });
   }
 });
+
+test('shots: a long static scene is still sampled every minute, so a changed caption gets read', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'vitrine-shots-long-'));
+  try {
+    const v = join(dir, 'v.mp4');
+    // 130 s of one static picture whose caption changes at 70 s: too small a change for the perceptual hash.
+    ff(['-f', 'lavfi', '-i', "smptebars=d=130:s=320x240:r=5,drawtext=text='PART %{eif\\:1+gte(t\\,70)\\:d}':fontsize=14:x=10:y=220:fontcolor=white",
+      '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', v]);
+    const tmp = join(dir, 'run');
+    await mkdir(tmp);
+    const out = await shots.run(
+      { sha256: 'x', type: 'video', mime: 'video/mp4', size: 1, name: 'v.mp4', path: v, deps: {}, options: {} },
+      { log: pino({ level: 'silent' }), tmpDir: tmp, signal: new AbortController().signal },
+    );
+    assert.equal(out.result.shots.length, 1, JSON.stringify(out.result.shots));
+    const times = out.result.samples.map((s: { time: number }) => s.time);
+    assert.ok(times.some((t: number) => t >= 70), `a frame after the caption change is kept: ${JSON.stringify(times)}`);
+    assert.ok(times.length <= 4, `still de-duplicated, not every 5 s: ${JSON.stringify(times)}`);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});

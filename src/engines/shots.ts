@@ -13,6 +13,8 @@ export interface ShotOptions {
   sceneThreshold?: number;
   /** Seconds between samples inside a long shot. */
   sampleEvery?: number;
+  /** Keep a sample at least this often (seconds) even when the scene looks unchanged. */
+  keepEvery?: number;
   /** Frames are scaled down to at most this width. */
   maxWidth?: number;
   /** Minimum black run, seconds. */
@@ -48,6 +50,7 @@ const r3 = (n: number) => Math.round(n * 1000) / 1000;
 export async function detectShots(input: string, outDir: string, opts: ShotOptions = {}): Promise<ShotDetection> {
   const threshold = opts.sceneThreshold ?? 0.3;
   const every = opts.sampleEvery ?? 5;
+  const keepEvery = opts.keepEvery ?? 60;
   const maxW = opts.maxWidth ?? 1280;
   const blackMin = opts.blackMin ?? 0.3;
   const minShot = opts.minShot ?? 0.5;
@@ -93,7 +96,10 @@ export async function detectShots(input: string, outDir: string, opts: ShotOptio
       shots.push({ start: time, end: duration });
     }
     const hash = await dhash64(path);
-    if (!cut && lastKeptHash && hamming(hash, lastKeptHash) <= SAME_FRAME_DISTANCE) {
+    // A static scene is read once, but at least every `keepEvery` seconds: a small change such as a new
+    // caption does not move the perceptual hash enough to be seen.
+    const overdue = frames.length > 0 && time - frames[frames.length - 1]!.time >= keepEvery;
+    if (!cut && !overdue && lastKeptHash && hamming(hash, lastKeptHash) <= SAME_FRAME_DISTANCE) {
       await unlink(path);
       continue;
     }
