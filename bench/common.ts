@@ -144,3 +144,17 @@ export function table(head: string[], rows: (string | number)[][], align?: strin
   const a = align ?? head.map((_, i) => (i === 0 ? '---' : '---:'));
   return [`| ${head.join(' | ')} |`, `|${a.join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
 }
+
+/** Wraps an async method so its time is added to `spent[label]`; returns a function that restores it. */
+export function timeMethod(spent: Map<string, number>, obj: any, method: string, label: string): () => void {
+  const orig = obj[method];
+  obj[method] = async function (this: unknown, ...args: unknown[]) {
+    const t0 = performance.now();
+    try {
+      return await orig.apply(this, args);
+    } finally {
+      spent.set(label, (spent.get(label) ?? 0) + performance.now() - t0);
+    }
+  };
+  return () => void (obj[method] = orig);
+}

@@ -11,7 +11,7 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { CLI, NODE, machine, mib, table, timed, updateResults, type SummaryRow, type Timed } from './common.ts';
+import { CLI, NODE, machine, mib, table, timed, updateResults, type SummaryRow, type Timed, timeMethod } from './common.ts';
 import { loadConfig } from '../src/config.ts';
 import { createContainer } from '../src/container.ts';
 
@@ -149,18 +149,7 @@ mkdirSync(smallDir);
 }
 // Time inside each dependency during the in-process runs (summed; puts overlap each other and the database).
 const spent = new Map<string, number>();
-function wrap(obj: any, method: string, label: string): () => void {
-  const orig = obj[method];
-  obj[method] = async function (this: unknown, ...args: unknown[]) {
-    const t0 = performance.now();
-    try {
-      return await orig.apply(this, args);
-    } finally {
-      spent.set(label, (spent.get(label) ?? 0) + performance.now() - t0);
-    }
-  };
-  return () => void (obj[method] = orig);
-}
+const wrap = (obj: any, method: string, label: string) => timeMethod(spent, obj, method, label);
 const small: { kind: string; ms: number; extra?: string; rss?: number | null }[] = [];
 for (let r = 1; r <= ROUNDS; r++) {
   for (const kind of r % 2 ? ['cli', 'inproc'] : ['inproc', 'cli']) {

@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { DatabaseSync } from 'node:sqlite';
-import { machine, ms, pct, prng, table, updateResults, type SummaryRow } from './common.ts';
+import { machine, ms, pct, prng, table, updateResults, type SummaryRow, timeMethod } from './common.ts';
 import { loadConfig } from '../src/config.ts';
 import { createContainer } from '../src/container.ts';
 import type { NewAsset } from '../src/repositories/assets.ts';
@@ -207,18 +207,7 @@ for (let i = 0; i < queries.length; i++) {
 // searches), plus the count query for `total` by itself on a second, read-only connection to the index
 // file, and snippet building alone on the hits.
 const spent = new Map<string, number>();
-function wrap(obj: any, method: string, label: string): () => void {
-  const orig = obj[method];
-  obj[method] = async function (this: unknown, ...args: unknown[]) {
-    const t0 = performance.now();
-    try {
-      return await orig.apply(this, args);
-    } finally {
-      spent.set(label, (spent.get(label) ?? 0) + performance.now() - t0);
-    }
-  };
-  return () => void (obj[method] = orig);
-}
+const wrap = (obj: any, method: string, label: string) => timeMethod(spent, obj, method, label);
 const unwrap = [
   wrap(c.access, 'readableCollections', 'access.readableCollections (collection policies)'),
   wrap(c.index, 'query', 'index.query (FTS5 + count for total + sync)'),
