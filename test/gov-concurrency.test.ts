@@ -25,6 +25,10 @@ import { loadConfig } from '${join(REPO, 'src/config.ts')}';
 import { createContainer } from '${join(REPO, 'src/container.ts')}';
 const [data, url, name, n] = process.argv.slice(1);
 const c = await createContainer(loadConfig({ dataDir: data, databaseUrl: url, auditCheckpointEvery: 25, logLevel: 'silent' }, {}));
+// Start together: on a loaded machine one process can take longer to start than the other takes to finish.
+const { writeFileSync, readdirSync } = await import('node:fs');
+writeFileSync(data + '/ready-' + name, '');
+for (let t = 0; readdirSync(data).filter((f) => f.startsWith('ready-')).length < 2 && t < 3000; t++) await new Promise((r) => setTimeout(r, 10));
 const jobs = [];
 for (let i = 0; i < Number(n); i++) {
   if (i % 10 < 5) jobs.push(c.audit.record({ actor: name, action: 'search', outcome: 'ok', detail: { i } }));

@@ -9,6 +9,7 @@ import { fromPglite } from 'pg-boss';
 import { AppError } from '../errors.ts';
 import { processAlive } from '../util/process-alive.ts';
 import { Mutex, PGliteDialect } from './pglite-dialect.ts';
+import { WriteTracker } from './write-tracker.ts';
 import type { Database } from './schema.ts';
 
 export interface RawResult {
@@ -31,6 +32,11 @@ export interface Db {
    * connection mutex (PGlite, one process). For work that must happen once across processes.
    */
   withLock<T>(key: number, fn: (exec: (text: string, values?: unknown[]) => Promise<RawResult>) => Promise<T>): Promise<T>;
+  /**
+   * How many writes this process made to `table` (PGlite), for caches of rarely written tables: equal numbers
+   * mean the table is unchanged. null on PostgreSQL, where other processes write too.
+   */
+  generation(table: string): number | null;
   /** Reclaim space and drop dead tuples (after erasure, so erased text does not linger in table files). */
   compact(tables: string[]): Promise<void>;
   /** Flush and recycle the WAL (PGlite); a no-op on a server, which manages its own. */
@@ -124,6 +130,7 @@ async function openPostgres(url: string, max: number): Promise<Db> {
     kind: 'postgres',
     rum: false,
     k,
+    generation: () => null,
     async executeSql(text, values) {
       const r = await pool.query(text, values as unknown[] | undefined);
       const last = Array.isArray(r) ? r[r.length - 1] : r;
@@ -206,16 +213,21 @@ async function openPglite(dir: string): Promise<Db> {
     throw new AppError('E_DB_OPEN', `cannot open the database in ${dir}: ${(e as Error).message}`, 'failure');
   }
   const mutex = new Mutex();
-  const k = new Kysely<Database>({ dialect: new PGliteDialect(pg, mutex) });
+  const writes = new WriteTracker();
+  const k = new Kysely<Database>({ dialect: new PGliteDialect(pg, mutex, writes) });
   let closed = false;
   // pg-boss's own PGlite adapter: multi-statement text via exec(), and an aborted transaction is rolled
   // back so one failed statement cannot poison the single connection.
   const adapter = fromPglite(pg as never);
-  const exec = (text: string, values?: unknown[]): Promise<RawResult> => adapter.executeSql(text, values);
+  const exec = (text: string, values?: unknown[]): Promise<RawResult> => {
+    writes.note(text);
+    return adapter.executeSql(text, values);
+  };
   return {
     kind: 'pglite',
     rum: false,
     k,
+    generation: (table) => writes.generation(table),
     executeSql: (text, values) => mutex.run(() => exec(text, values)),
     // One process owns a PGlite directory (lockDir), so the lock is only about this process's callers;
     // the mutex is taken per statement because fn's statements go through executeSql.

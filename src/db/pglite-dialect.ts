@@ -5,6 +5,7 @@ import {
   CompiledQuery, PostgresAdapter, PostgresIntrospector, PostgresQueryCompiler,
   type DatabaseConnection, type Dialect, type Driver, type Kysely, type QueryResult,
 } from 'kysely';
+import type { WriteTracker } from './write-tracker.ts';
 
 export class Mutex {
   private tail: Promise<void> = Promise.resolve();
@@ -30,11 +31,14 @@ export class Mutex {
 
 class PGliteConnection implements DatabaseConnection {
   private readonly pg: PGlite;
-  constructor(pg: PGlite) {
+  private readonly writes: WriteTracker;
+  constructor(pg: PGlite, writes: WriteTracker) {
     this.pg = pg;
+    this.writes = writes;
   }
 
   async executeQuery<R>(q: CompiledQuery): Promise<QueryResult<R>> {
+    this.writes.note(q.sql);
     const res = await this.pg.query<R>(q.sql, q.parameters as unknown[]);
     const out: QueryResult<R> = { rows: res.rows };
     if (res.affectedRows !== undefined) (out as { numAffectedRows?: bigint }).numAffectedRows = BigInt(res.affectedRows);
@@ -53,10 +57,10 @@ class PGliteDriver implements Driver {
   private readonly conn: PGliteConnection;
   private readonly releases = new Map<DatabaseConnection, () => void>();
 
-  constructor(pg: PGlite, mutex: Mutex) {
+  constructor(pg: PGlite, mutex: Mutex, writes: WriteTracker) {
     this.pg = pg;
     this.mutex = mutex;
-    this.conn = new PGliteConnection(pg);
+    this.conn = new PGliteConnection(pg, writes);
   }
 
   async init(): Promise<void> {}
@@ -92,12 +96,14 @@ class PGliteDriver implements Driver {
 export class PGliteDialect implements Dialect {
   private readonly pg: PGlite;
   private readonly mutex: Mutex;
-  constructor(pg: PGlite, mutex: Mutex) {
+  private readonly writes: WriteTracker;
+  constructor(pg: PGlite, mutex: Mutex, writes: WriteTracker) {
     this.pg = pg;
     this.mutex = mutex;
+    this.writes = writes;
   }
   createAdapter() { return new PostgresAdapter(); }
-  createDriver() { return new PGliteDriver(this.pg, this.mutex); }
+  createDriver() { return new PGliteDriver(this.pg, this.mutex, this.writes); }
   createIntrospector(db: Kysely<unknown>) { return new PostgresIntrospector(db); }
   createQueryCompiler() { return new PostgresQueryCompiler(); }
 }

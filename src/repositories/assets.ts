@@ -41,6 +41,12 @@ export interface CollectionRow {
   createdAt: string;
 }
 
+/** Per-asset values the search facets count (besides type, collection and ingest month). */
+export interface HitFacets {
+  language: string | null;
+  labels: string[];
+}
+
 const iso = (d: Date | string) => (d instanceof Date ? d.toISOString() : new Date(d).toISOString());
 
 function toAsset(r: Record<string, any>): AssetRow {
@@ -60,6 +66,8 @@ function toCollection(r: Record<string, any>): CollectionRow {
 
 export class AssetsRepo {
   private readonly db: Db;
+  /** Collection policies as last read, with the table's write generation then (embedded mode only). */
+  private policies: { gen: number; rows: CollectionRow[] } | null = null;
   constructor(db: Db) {
     this.db = db;
   }
@@ -71,13 +79,21 @@ export class AssetsRepo {
   }
 
   async getCollection(name: string): Promise<CollectionRow | null> {
+    const gen = this.db.generation('collections');
+    if (gen !== null) return (await this.collectionPolicies()).find((c) => c.name === name) ?? null;
     const r = await this.db.k.selectFrom('collections').selectAll().where('name', '=', name).executeTakeFirst();
     return r ? toCollection(r) : null;
   }
 
   /** Policies only, no counts: cheap enough to read on every search. */
   async collectionPolicies(): Promise<CollectionRow[]> {
-    return (await this.db.k.selectFrom('collections').selectAll().orderBy('name').execute()).map(toCollection);
+    // Every search reads these. Embedded, the table can only change through this process, so the rows are
+    // re-read only after a write to it; on PostgreSQL (other processes write) always.
+    const gen = this.db.generation('collections');
+    if (gen !== null && this.policies?.gen === gen) return this.policies.rows;
+    const rows = (await this.db.k.selectFrom('collections').selectAll().orderBy('name').execute()).map(toCollection);
+    if (gen !== null) this.policies = { gen, rows };
+    return rows;
   }
 
   async listCollections(): Promise<(CollectionRow & { assets: number; bytes: number })[]> {
@@ -140,6 +156,29 @@ export class AssetsRepo {
   async getMany(ids: string[]): Promise<AssetRow[]> {
     if (!ids.length) return [];
     return (await this.db.k.selectFrom('assets').selectAll().where('id', 'in', ids).execute()).map(toAsset);
+  }
+
+  /**
+   * getMany plus what search facets need (detected language, object labels), in one query: a search page
+   * is on the API's hot path, and each PGlite round trip costs about half a millisecond.
+   */
+  async getManyWithFacets(ids: string[]): Promise<(AssetRow & HitFacets)[]> {
+    if (!ids.length) return [];
+    const r = await this.db.executeSql(
+      `SELECT a.*, l.result->>'language' AS facet_language,
+              (SELECT coalesce(jsonb_agg(DISTINCT x->>'label'), '[]'::jsonb)
+                 FROM jsonb_array_elements(coalesce(o.result->'objects', '[]'::jsonb)) x) AS facet_labels
+         FROM assets a
+         LEFT JOIN analyses l ON l.sha256 = a.sha256 AND l.analyser = 'language' AND l.status = 'done'
+         LEFT JOIN analyses o ON o.sha256 = a.sha256 AND o.analyser = 'objects' AND o.status = 'done'
+        WHERE a.id = ANY($1::text[])`, [ids]);
+    return r.rows.map((row) => {
+      const labels = typeof row.facet_labels === 'string' ? JSON.parse(row.facet_labels) : row.facet_labels;
+      return {
+        ...toAsset(row), language: row.facet_language ?? null,
+        labels: (labels ?? []).filter((x: unknown): x is string => typeof x === 'string'),
+      };
+    });
   }
 
   async bySha(sha256: string): Promise<AssetRow[]> {

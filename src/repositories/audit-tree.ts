@@ -14,8 +14,12 @@ export interface Frontier {
 
 export async function readFrontier(x: Exec): Promise<Frontier> {
   const r = await sql<{ size: string | number; nodes: unknown }>`SELECT size, nodes FROM audit_tree WHERE id = 1`.execute(x);
-  const row = r.rows[0];
-  if (!row) return { size: 0, nodes: [] };
+  return toFrontier(r.rows[0]);
+}
+
+/** A row's (size, nodes) columns as a frontier; no row = the empty tree. */
+export function toFrontier(row: { size?: unknown; nodes?: unknown } | undefined): Frontier {
+  if (!row || row.size === null || row.size === undefined) return { size: 0, nodes: [] };
   const nodes = typeof row.nodes === 'string' ? JSON.parse(row.nodes) : row.nodes;
   return { size: Number(row.size), nodes: nodes as string[] };
 }
@@ -30,7 +34,13 @@ async function writeFrontier(x: Exec, f: Frontier): Promise<void> {
  * log means events were deleted from the tail — appending would silently paper over that, so it is refused.
  */
 export async function advanceFrontier(x: Exec, headBefore: number, newHashes: string[]): Promise<Frontier> {
-  const f = await readFrontier(x);
+  const next = await nextFrontier(x, await readFrontier(x), headBefore, newHashes);
+  await writeFrontier(x, next);
+  return next;
+}
+
+/** The frontier `f` (stored, covering up to headBefore or less) with newHashes pushed; nothing is written. */
+export async function nextFrontier(x: Exec, f: Frontier, headBefore: number, newHashes: string[]): Promise<Frontier> {
   if (f.size > headBefore) {
     throw new AppError('E_AUDIT_TRUNCATED', `the audit log has ${headBefore} events but its Merkle tree covers ${f.size}: events were removed from the end. Run "vitrine audit verify" and restore the log before continuing`);
   }
@@ -41,9 +51,7 @@ export async function advanceFrontier(x: Exec, headBefore: number, newHashes: st
     if (b.size !== headBefore) throw new AppError('E_AUDIT_GAP', `the audit log has gaps below event ${headBefore}; run "vitrine audit verify"`);
   }
   for (const h of newHashes) b.push(Buffer.from(h, 'hex'));
-  const next = b.state();
-  await writeFrontier(x, next);
-  return next;
+  return b.state();
 }
 
 /** The root over the first `size` events according to the stored frontier. */

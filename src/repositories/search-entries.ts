@@ -69,6 +69,11 @@ export class SearchEntriesRepo {
     return rows.map(toEntry);
   }
 
+  /** Writes this process made to the table (null when other processes may write: PostgreSQL). */
+  generation(): number | null {
+    return this.db.generation('search_entries');
+  }
+
   async stats(): Promise<{ count: number; maxId: number }> {
     const r = await this.db.executeSql('SELECT count(*)::int AS n, coalesce(max(id), 0)::bigint AS m FROM search_entries');
     return { count: Number(r.rows[0].n), maxId: Number(r.rows[0].m) };

@@ -9,7 +9,15 @@ import { toFts5, type ParsedQuery } from './query.ts';
 import type { IndexFilters, IndexHit, SearchIndex } from './search-index.ts';
 
 // 2: a narrow side table (rowid → asset, type, collection) for filters and `total` (see query()).
-const SCHEMA_VERSION = '2';
+// 3: rowids clustered by asset (ROWID_BITS), so `total` counts distinct assets without a join.
+const SCHEMA_VERSION = '3';
+/**
+ * An FTS5 rowid is asset ordinal × 2^24 + the entry's number within its asset: the distinct assets among a
+ * query's matches are then count(DISTINCT rowid >> 24), read from FTS5's own doclists, instead of a side
+ * table lookup per match (3 ms for a common word at 20,000 documents, as long as the ranking itself).
+ */
+const ROWID_BITS = 24;
+const PER_ASSET = 2 ** ROWID_BITS;
 
 export class Fts5Index implements SearchIndex {
   readonly kind = 'fts5' as const;
@@ -17,14 +25,22 @@ export class Fts5Index implements SearchIndex {
   private readonly entries: SearchEntriesRepo;
   private readonly insert: StatementSync;
   private readonly insertSide: StatementSync;
+  private readonly getOrd: StatementSync;
+  private readonly putOrd: StatementSync;
+  private maxOrd = 0;
   private readonly stmts = new Map<string, StatementSync>();
   private watermark = 0;
+  /** search_entries' write generation at the last sync that found nothing new. */
+  private syncedGen: number | null = null;
 
   private constructor(db: DatabaseSync, entries: SearchEntriesRepo) {
     this.db = db;
     this.entries = entries;
-    this.insert = db.prepare('INSERT INTO fts (rowid, text, asset_id, analyser, type, collection, page, start_s, end_s, box) VALUES (?,?,?,?,?,?,?,?,?,?)');
-    this.insertSide = db.prepare('INSERT INTO side (rowid, asset_id, type, collection) VALUES (?,?,?,?)');
+    this.insert = db.prepare('INSERT INTO fts (rowid, text, entry_id, asset_id, analyser, type, collection, page, start_s, end_s, box) VALUES (?,?,?,?,?,?,?,?,?,?,?)');
+    this.insertSide = db.prepare('INSERT INTO side (rowid, entry_id, asset_id, type, collection) VALUES (?,?,?,?,?)');
+    this.getOrd = db.prepare('SELECT ord, next_local FROM ords WHERE asset_id = ?');
+    this.putOrd = db.prepare('INSERT OR REPLACE INTO ords (asset_id, ord, next_local) VALUES (?,?,?)');
+    this.maxOrd = Number((db.prepare('SELECT coalesce(max(ord), 0) AS m FROM ords').get() as { m: number }).m);
   }
 
   private stmt(sql: string): StatementSync {
@@ -38,11 +54,15 @@ export class Fts5Index implements SearchIndex {
 
   static async open(file: string, entries: SearchEntriesRepo): Promise<Fts5Index> {
     const { DatabaseSync } = await import('node:sqlite');
-    let db: DatabaseSync;
+    let db: DatabaseSync | null = null;
     try {
-      db = Fts5Index.init(new DatabaseSync(file));
+      db = new DatabaseSync(file);
+      db = Fts5Index.init(db);
     } catch {
-      // A corrupt or foreign file: the index is derived data, so start it again.
+      // A corrupt, foreign or older file: the index is derived data, so start it again.
+      try {
+        db?.close();
+      } catch { /* already unusable */ }
       for (const suffix of ['', '-wal', '-shm', '-journal']) rmSync(file + suffix, { force: true });
       db = Fts5Index.init(new DatabaseSync(file));
     }
@@ -54,13 +74,18 @@ export class Fts5Index implements SearchIndex {
   private static init(db: DatabaseSync): DatabaseSync {
     db.exec(`PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;
       CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v TEXT);
-      CREATE VIRTUAL TABLE IF NOT EXISTS fts USING fts5(text, asset_id UNINDEXED, analyser UNINDEXED, type UNINDEXED,
-        collection UNINDEXED, page UNINDEXED, start_s UNINDEXED, end_s UNINDEXED, box UNINDEXED,
-        tokenize = 'unicode61 remove_diacritics 2');
-      CREATE TABLE IF NOT EXISTS side (rowid INTEGER PRIMARY KEY, asset_id TEXT NOT NULL, type TEXT, collection TEXT);
-      CREATE INDEX IF NOT EXISTS side_asset ON side (asset_id);`);
+    `);
     const v = db.prepare("SELECT v FROM meta WHERE k = 'schema'").get() as { v: string } | undefined;
     if (v && v.v !== SCHEMA_VERSION) throw new Error('index schema changed');
+    db.exec(`
+      CREATE VIRTUAL TABLE IF NOT EXISTS fts USING fts5(text, entry_id UNINDEXED, asset_id UNINDEXED, analyser UNINDEXED,
+        type UNINDEXED, collection UNINDEXED, page UNINDEXED, start_s UNINDEXED, end_s UNINDEXED, box UNINDEXED,
+        tokenize = 'unicode61 remove_diacritics 2');
+      -- rowid = the FTS5 rowid; entry_id = search_entries.id (the mirror's watermark).
+      CREATE TABLE IF NOT EXISTS side (rowid INTEGER PRIMARY KEY, entry_id INTEGER NOT NULL UNIQUE, asset_id TEXT NOT NULL,
+        type TEXT, collection TEXT);
+      CREATE INDEX IF NOT EXISTS side_asset ON side (asset_id);
+      CREATE TABLE IF NOT EXISTS ords (asset_id TEXT PRIMARY KEY, ord INTEGER NOT NULL UNIQUE, next_local INTEGER NOT NULL);`);
     db.prepare("INSERT OR REPLACE INTO meta (k, v) VALUES ('schema', ?)").run(SCHEMA_VERSION);
     return db;
   }
@@ -68,36 +93,62 @@ export class Fts5Index implements SearchIndex {
   /** Same row count and highest id as the source of truth, or rebuild. */
   private async reconcile(): Promise<void> {
     const src = await this.entries.stats();
-    const mine = this.db.prepare('SELECT count(*) AS n, coalesce(max(rowid), 0) AS m FROM fts').get() as { n: number; m: number };
+    const mine = this.db.prepare('SELECT count(*) AS n, coalesce(max(entry_id), 0) AS m FROM side').get() as { n: number; m: number };
     if (mine.m > src.maxId || (mine.m === src.maxId && mine.n !== src.count) || mine.n > src.count) {
-      this.db.exec("DELETE FROM fts; DELETE FROM side; INSERT INTO fts(fts) VALUES ('optimize');");
-      this.watermark = 0;
+      this.clear();
     } else {
       this.watermark = mine.m;
     }
     await this.sync();
-    const after = this.db.prepare('SELECT count(*) AS n FROM fts').get() as { n: number };
+    const after = this.db.prepare('SELECT count(*) AS n FROM side').get() as { n: number };
     if (after.n !== src.count) {
       // Rows were deleted below the watermark while we were not looking (erasure in another process).
-      this.db.exec('DELETE FROM fts; DELETE FROM side');
-      this.watermark = 0;
+      this.clear();
       await this.sync();
     }
   }
 
+  private clear(): void {
+    this.db.exec("DELETE FROM fts; DELETE FROM side; DELETE FROM ords; INSERT INTO fts(fts) VALUES ('optimize');");
+    this.watermark = 0;
+    this.maxOrd = 0;
+    this.syncedGen = null;
+  }
+
   async sync(): Promise<void> {
+    // Unchanged since the last look: skip the database round trip (a third of a millisecond per search).
+    // The generation is read before the query, and the query queues behind any open transaction, so a
+    // write this look cannot see moves the generation and the next search looks again.
+    const gen = this.entries.generation();
+    if (gen !== null && gen === this.syncedGen) return;
     for (;;) {
       const rows = await this.entries.since(this.watermark, 5000);
-      if (!rows.length) return;
+      if (!rows.length) {
+        this.syncedGen = gen;
+        return;
+      }
+      const ords = new Map<string, { ord: number; next: number }>();
       this.db.exec('BEGIN');
       try {
         for (const r of rows) {
-          this.insert.run(r.id, r.text, r.assetId, r.analyser, r.type, r.collection, r.page, r.start, r.end, r.box ? JSON.stringify(r.box) : null);
-          this.insertSide.run(r.id, r.assetId, r.type, r.collection);
+          let o = ords.get(r.assetId);
+          if (!o) {
+            const got = this.getOrd.get(r.assetId) as { ord: number; next_local: number } | undefined;
+            o = got ? { ord: Number(got.ord), next: Number(got.next_local) } : { ord: ++this.maxOrd, next: 0 };
+            ords.set(r.assetId, o);
+          }
+          // 16 M entries for one asset: continue under a new ordinal (its matches may then count twice in `total`).
+          if (o.next >= PER_ASSET) o = { ord: ++this.maxOrd, next: 0 };
+          ords.set(r.assetId, o);
+          const rowid = o.ord * PER_ASSET + o.next++;
+          this.insert.run(rowid, r.text, r.id, r.assetId, r.analyser, r.type, r.collection, r.page, r.start, r.end, r.box ? JSON.stringify(r.box) : null);
+          this.insertSide.run(rowid, r.id, r.assetId, r.type, r.collection);
         }
+        for (const [assetId, o] of ords) this.putOrd.run(assetId, o.ord, o.next);
         this.db.exec('COMMIT');
       } catch (e) {
         this.db.exec('ROLLBACK');
+        this.maxOrd = Number((this.db.prepare('SELECT coalesce(max(ord), 0) AS m FROM ords').get() as { m: number }).m);
         throw e;
       }
       this.watermark = rows[rows.length - 1]!.id;
@@ -106,15 +157,18 @@ export class Fts5Index implements SearchIndex {
 
   async removeAssets(assetIds: string[]): Promise<void> {
     if (!assetIds.length) return;
+    this.syncedGen = null;
     // The side table finds an asset's rows by index; FTS5 would scan every row for an UNINDEXED column.
     const rowids = this.db.prepare('SELECT rowid FROM side WHERE asset_id = ?');
     const del = this.db.prepare('DELETE FROM fts WHERE rowid = ?');
     const delSide = this.db.prepare('DELETE FROM side WHERE asset_id = ?');
+    const delOrd = this.db.prepare('DELETE FROM ords WHERE asset_id = ?');
     this.db.exec('BEGIN');
     try {
       for (const id of assetIds) {
         for (const r of rowids.all(id) as { rowid: number }[]) del.run(r.rowid);
         delSide.run(id);
+        delOrd.run(id);
       }
       this.db.exec('COMMIT');
     } catch (e) {
@@ -146,13 +200,13 @@ export class Fts5Index implements SearchIndex {
     // Best entries first; an asset's score is its best entry's. Over-fetch so that `limit` distinct assets come back.
     const want = f.limit * 4 + 20;
     const rows = this.stmt(
-      `SELECT b.id, t.asset_id, t.analyser, t.type, t.collection, t.text, t.page, t.start_s, t.end_s, t.box, b.score
+      `SELECT b.id, t.entry_id, t.asset_id, t.analyser, t.type, t.collection, t.text, t.page, t.start_s, t.end_s, t.box, b.score
        FROM (SELECT fts.rowid AS id, bm25(fts) AS score FROM ${from} WHERE ${w} ORDER BY score LIMIT ?) b
        CROSS JOIN fts t ON t.rowid = b.id ORDER BY b.score, b.id`).all(...params, want) as Record<string, any>[];
     const hits = new Map<string, IndexHit>();
     for (const r of rows) {
       const e: EntryRow = {
-        id: Number(r.id), assetId: r.asset_id, analyser: r.analyser, type: r.type, collection: r.collection, text: r.text,
+        id: Number(r.entry_id), assetId: r.asset_id, analyser: r.analyser, type: r.type, collection: r.collection, text: r.text,
         page: r.page ?? null, start: r.start_s ?? null, end: r.end_s ?? null, box: r.box ? JSON.parse(r.box) : null,
       };
       const h = hits.get(e.assetId);
@@ -161,7 +215,9 @@ export class Fts5Index implements SearchIndex {
     }
     const total = rows.length < want && hits.size < f.limit
       ? hits.size
-      : Number((this.stmt(`SELECT count(DISTINCT s.asset_id) AS n FROM fts CROSS JOIN side s ON s.rowid = fts.rowid WHERE ${w}`).get(...params) as { n: number }).n);
+      : where.length === 1
+        ? Number((this.stmt(`SELECT count(DISTINCT fts.rowid >> ${ROWID_BITS}) AS n FROM fts WHERE ${w}`).get(...params) as { n: number }).n)
+        : Number((this.stmt(`SELECT count(DISTINCT s.asset_id) AS n FROM fts CROSS JOIN side s ON s.rowid = fts.rowid WHERE ${w}`).get(...params) as { n: number }).n);
     return { total, hits: [...hits.values()] };
   }
 

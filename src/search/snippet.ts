@@ -12,6 +12,8 @@ export interface Highlight {
 export function findMatches(text: string, q: ParsedQuery, max = 50): Highlight[] {
   const { words, prefixes } = queryWords(q);
   const ws = new Set(words);
+  if (!ws.size && !prefixes.length) return [];
+  if (ASCII_RE.test(text)) return asciiMatches(text, ws, prefixes, max);
   const out: Highlight[] = [];
   WORD_RE.lastIndex = 0;
   let m: RegExpExecArray | null;
@@ -20,6 +22,37 @@ export function findMatches(text: string, q: ParsedQuery, max = 50): Highlight[]
     if (ws.has(w) || prefixes.some((p) => w.startsWith(p))) out.push({ start: m.index, end: m.index + m[0].replace(/'+$/, '').length });
   }
   return out;
+}
+
+const ASCII_RE = /^[\x00-\x7f]*$/;
+
+/**
+ * The same tokens as WORD_RE for ASCII text (most text, and a third of a search's time when done with the
+ * Unicode regex): a letter or digit starts a word, which goes on through letters, digits, _ and '.
+ */
+function asciiMatches(text: string, ws: Set<string>, prefixes: string[], max: number): Highlight[] {
+  const out: Highlight[] = [];
+  const lower = text.toLowerCase(); // same length as text for ASCII
+  const n = lower.length;
+  let i = 0;
+  while (i < n && out.length < max) {
+    if (!isAlnum(lower.charCodeAt(i))) {
+      i++;
+      continue;
+    }
+    let e = i + 1;
+    for (let c = lower.charCodeAt(e); e < n && (isAlnum(c) || c === 95 || c === 39); c = lower.charCodeAt(++e));
+    let end = e;
+    while (lower.charCodeAt(end - 1) === 39) end--;
+    const w = lower.slice(i, end);
+    if (ws.has(w) || prefixes.some((p) => w.startsWith(p))) out.push({ start: i, end });
+    i = e;
+  }
+  return out;
+}
+
+function isAlnum(c: number): boolean {
+  return (c >= 97 && c <= 122) || (c >= 48 && c <= 57);
 }
 
 /** About `width` characters around the first match, matches wrapped in «». */

@@ -1,11 +1,11 @@
 // Search over every extracted text. Results are assets; each hit says where it matched (analyser,
 // page, time range, box) with a snippet. Every search is audited with its query, filters and count.
 import { usageError } from '../errors.ts';
-import type { AssetsRepo } from '../repositories/assets.ts';
+import type { AssetRow, AssetsRepo, HitFacets } from '../repositories/assets.ts';
 import type { EntryRow } from '../repositories/search-entries.ts';
 import { parseQuery } from '../search/query.ts';
 import type { SearchIndex } from '../search/search-index.ts';
-import { findMatches, makeSnippet } from '../search/snippet.ts';
+import { findMatches, makeSnippet, type Highlight } from '../search/snippet.ts';
 import type { Actor, AuditService } from './audit.ts';
 import type { AccessPolicy } from './access.ts';
 
@@ -43,10 +43,15 @@ export interface SearchResponse {
   hits: SearchHit[];
 }
 
+/** What a caller that shows facets also gets (SearchOptions.facets): per hit, by asset id. */
+export interface HitInfo extends HitFacets {
+  name: string;
+  ingestedAt: string;
+}
+
 const SHORT = 240;
 
-function toMatch(e: EntryRow, q: ReturnType<typeof parseQuery>): SearchMatch {
-  const hl = findMatches(e.text, q, 20);
+function toMatch(e: EntryRow, hl: Highlight[]): SearchMatch {
   const m: SearchMatch = { analyser: e.analyser, text: e.text.length > SHORT ? makeSnippet(e.text, hl) : e.text };
   if (e.start !== null) m.start = e.start;
   if (e.end !== null) m.end = e.end;
@@ -73,29 +78,37 @@ export class SearchService {
     this.access = access;
   }
 
-  async search(p: SearchParams, actor: Actor): Promise<SearchResponse> {
+  search(p: SearchParams, actor: Actor): Promise<SearchResponse>;
+  search(p: SearchParams, actor: Actor, opts: { facets: true }): Promise<SearchResponse & { info: Map<string, HitInfo> }>;
+  async search(p: SearchParams, actor: Actor, opts?: { facets: true }): Promise<SearchResponse & { info?: Map<string, HitInfo> }> {
     const limit = p.limit ?? 20;
     if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw usageError('--limit must be a whole number from 1 to 1000');
     if (p.type && !(TYPES as readonly string[]).includes(p.type)) throw usageError(`--type must be one of ${TYPES.join(', ')}`);
     const q = parseQuery(p.query);
     const collections = await this.access.readableCollections(actor, 'search', p.collection ?? null, p.purpose ?? null, p.query);
     const r = await this.index.query(q, { ...(p.type ? { types: [p.type] } : {}), collections, limit });
-    const assets = new Map((await this.assets.getMany(r.hits.map((h) => h.assetId))).map((a) => [a.id, a]));
+    const ids = r.hits.map((h) => h.assetId);
+    const rows: (AssetRow & Partial<HitFacets>)[] = opts?.facets ? await this.assets.getManyWithFacets(ids) : await this.assets.getMany(ids);
+    const assets = new Map(rows.map((a) => [a.id, a]));
     const hits: SearchHit[] = [];
+    const info = new Map<string, HitInfo>();
     for (const h of r.hits) {
       const a = assets.get(h.assetId);
       if (!a) continue;
-      const best = h.entries[0]!;
+      // Highlights once per entry: the best entry's also make the hit's snippet.
+      const matches = h.entries.slice(0, 20).map((e) => ({ e, hl: findMatches(e.text, q) }));
+      const best = matches[0]!;
       hits.push({
         assetId: a.id, path: a.path, type: a.type, collection: a.collection, score: Math.round(h.score * 1e4) / 1e4,
-        snippet: makeSnippet(best.text, findMatches(best.text, q)),
-        matches: h.entries.slice(0, 20).map((e) => toMatch(e, q)),
+        snippet: makeSnippet(best.e.text, best.hl),
+        matches: matches.map((m) => toMatch(m.e, m.hl.slice(0, 20))),
       });
+      if (opts?.facets) info.set(a.id, { name: a.name, ingestedAt: a.ingestedAt, language: a.language ?? null, labels: a.labels ?? [] });
     }
     await this.audit.record({
       actor: actor.name, action: 'search', target: null, purpose: p.purpose ?? null, outcome: 'ok',
       detail: { query: p.query, type: p.type ?? null, collection: p.collection ?? null, total: r.total, returned: hits.length },
     });
-    return { total: r.total, hits };
+    return opts?.facets ? { total: r.total, hits, info } : { total: r.total, hits };
   }
 }

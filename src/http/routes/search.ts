@@ -3,7 +3,7 @@
 import type { FastifyInstance } from 'fastify';
 import { TYPES } from '../../services/search.ts';
 import { actorOf, purposeOf, type HttpCtx } from '../context.ts';
-import { countFacets, hitInfo } from '../queries.ts';
+import { countFacets } from '../queries.ts';
 import { errors, obj, purposeQuery, SearchResponse } from '../schemas.ts';
 
 interface Q {
@@ -43,8 +43,8 @@ export function registerSearchRoutes(app: FastifyInstance, { c }: HttpCtx): void
     const r = await c.search.search({
       query: q.q, ...(q.type ? { type: q.type } : {}), ...(q.collection ? { collection: q.collection } : {}),
       limit: filtered ? 500 : q.limit, purpose: purposeOf(req),
-    }, actorOf(req));
-    const info = q.facets || filtered ? await hitInfo(c, r.hits.map((h) => h.assetId)) : new Map();
+    }, actorOf(req), { facets: true });
+    const info = r.info;
     let hits = r.hits.map((h) => {
       const i = info.get(h.assetId);
       return { ...h, ...(i ? { name: i.name, language: i.language, ingestedAt: i.ingestedAt, labels: i.labels } : {}) };
