@@ -1,7 +1,6 @@
 // metadata: dimensions (as displayed, EXIF orientation applied), EXIF/XMP/GPS for images; duration,
 // streams and codecs for audio/video via ffprobe; for everything the sniffed mime and size.
-import sharp from 'sharp';
-import exifr from 'exifr';
+import { sharp } from '../util/sharp.ts';
 import { probeMedia } from '../engines/ffprobe.ts';
 import { PermanentError } from '../errors.ts';
 import type { Analyser } from './types.ts';
@@ -68,6 +67,7 @@ async function imageMetadata(path: string, out: MetadataResult): Promise<void> {
   }
   if (m.format === 'svg') return; // no EXIF in SVG; never parse it further here
   try {
+    const exifr = (await import('exifr')).default;
     const ex = await exifr.parse(path, { tiff: true, exif: true, gps: true, xmp: true, iptc: true, icc: false, mergeOutput: true, translateValues: true, reviveValues: true });
     if (ex) {
       const exif: Record<string, unknown> = {};

@@ -1,6 +1,6 @@
 // phash: 64-bit DCT perceptual hash (32×32 grey, low 8×8 frequencies vs their median). Resized,
 // re-encoded and lightly cropped copies land within a few bits of each other.
-import sharp from 'sharp';
+import { sharp } from '../util/sharp.ts';
 import { PermanentError } from '../errors.ts';
 import type { Analyser } from './types.ts';
 

@@ -1,7 +1,7 @@
 // thumbnail: a 320 px WebP — the image itself, a video's poster frame, or a PDF's first page.
 import { join } from 'node:path';
 import { stat } from 'node:fs/promises';
-import sharp from 'sharp';
+import { sharp } from '../util/sharp.ts';
 import { PermanentError } from '../errors.ts';
 import { run } from '../util/proc.ts';
 import { derivedRelPath } from '../util/derived-path.ts';

@@ -8,7 +8,7 @@
 // (another machine, files missing) they are decoded again from the video with ffmpeg at the same times.
 import { join } from 'node:path';
 import { access } from 'node:fs/promises';
-import sharp from 'sharp';
+import { sharp } from '../util/sharp.ts';
 import { AppError, PermanentError, isPermanent } from '../errors.ts';
 import { ffmpeg, timeoutFor } from '../engines/ffmpeg.ts';
 import { probeMedia, videoStream } from '../engines/ffprobe.ts';

@@ -1,7 +1,7 @@
 // Perceptual difference hash (dHash) of an image: grey 9x8, one bit per horizontally adjacent pair
 // (left brighter than right). Two frames of the same static scene differ by a few bits, so sampling a long
 // shot and dropping near-duplicates lets a static scene be analysed once.
-import sharp from 'sharp';
+import { sharp } from '../util/sharp.ts';
 
 /** 64-bit dHash as 16 hex digits. */
 export async function dhash64(path: string): Promise<string> {

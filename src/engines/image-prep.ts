@@ -4,7 +4,7 @@
 // SVG rendered from memory only and refused when it references anything outside itself.
 import { open } from 'node:fs/promises';
 import { gunzipSync } from 'node:zlib';
-import sharp from 'sharp';
+import { sharp } from '../util/sharp.ts';
 import type { Metadata, Sharp } from 'sharp';
 import { PermanentError } from '../errors.ts';
 

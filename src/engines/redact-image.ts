@@ -4,7 +4,7 @@
 // copied unchanged; the file is re-encoded in the input's format (losslessly for PNG/TIFF/GIF/lossless
 // WebP, so the rest is pixel-identical; JPEG/lossy WebP are re-encoded at quality 95 — a lossy format
 // cannot be rewritten without touching other pixels slightly). Metadata (EXIF, GPS, XMP) is dropped.
-import sharp from 'sharp';
+import { sharp } from '../util/sharp.ts';
 import { usageError } from '../errors.ts';
 import { decoder, imageError, openImage, DEFAULT_MAX_PIXELS } from './image-prep.ts';
 

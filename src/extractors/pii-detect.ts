@@ -3,7 +3,11 @@
 // offsets; the matched text is never copied into the result.
 // Every built-in pattern is anchored so the regex engine cannot backtrack quadratically on long runs.
 import { isIPv4, isIPv6 } from 'node:net';
-import { isValidPhoneNumber, type CountryCode } from 'libphonenumber-js/max';
+import type { CountryCode } from 'libphonenumber-js/max';
+import { lazyRequire } from '../util/lazy-require.ts';
+
+// Its full metadata is a few megabytes: loaded with the first text that has a phone-number candidate.
+const phoneNumbers = lazyRequire<typeof import('libphonenumber-js/max')>('libphonenumber-js/max');
 
 export interface PiiFinding {
   kind: string;
@@ -107,7 +111,7 @@ function findPhones(text: string, country: CountryCode, out: PiiFinding[]): void
     if (++n > PHONE_MAX_CANDIDATES) return;
     let ok = cache.get(c);
     if (ok === undefined) {
-      ok = isValidPhoneNumber(c, country);
+      ok = phoneNumbers().isValidPhoneNumber(c, country);
       if (cache.size < 50_000) cache.set(c, ok);
     }
     if (ok) out.push({ kind: 'phone', start: m.index, end: m.index + c.length });

@@ -6,7 +6,7 @@
 // layer and is larger than the original.
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import sharp from 'sharp';
+import { sharp } from '../util/sharp.ts';
 import { AppError } from '../errors.ts';
 import { run } from '../util/proc.ts';
 import { detectPii, type PiiPattern } from '../extractors/pii-detect.ts';
