@@ -10,8 +10,10 @@ interface NsfwModel {
   classify(img: Tensor, topk?: number): Promise<Array<{ className: string; probability: number }>>;
 }
 
-// The model looks at 224×224; decoding bigger only costs time.
-const NSFW_SIDE = 448;
+// The model looks at 224×224 (nsfwjs resizes the tensor itself). Only large photos are scaled down first,
+// where JPEG shrink-on-load makes that cheaper than decoding every pixel and it bounds the tensor's memory;
+// resampling an 800–1280 px photo in sharp costs more than the 10 ms it saves the model (bench/RESULTS-vision.md).
+const NSFW_SIDE = 1280;
 
 let modelPromise: Promise<NsfwModel> | null = null;
 
