@@ -1,6 +1,9 @@
 // Ingest throughput of the S3 and Azure blob stores vs the same server's reference client uploading the same
 // files in the same run (issue 9 target: ≥ 0.8×). Servers: s3rver and azurite started here on 127.0.0.1.
-// Run: node bench/storage.bench.ts  (writes bench/RESULTS-storage.md; ~2-3 min on 2 cores)
+// Store side: put() of a file read stream with PutOptions.file, as `vitrine ingest` does (hash the file, upload
+// straight to the final name). For the large file also put() of the bare stream, the HTTP-upload path (temp
+// name + server-side copy), for information: it has no local file to hash first.
+// Run: node bench/storage.bench.ts  (writes bench/RESULTS-storage.md; ~4-5 min on 2 cores)
 import { randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
@@ -18,7 +21,7 @@ const MiB = 1 << 20;
 const PART = 8 * MiB; // the stores' defaults, used by the reference uploads too
 const QUEUE = 4;
 const FILE_CONCURRENCY = 4; // files in flight at once, for both sides
-const ROUNDS = 2;
+const ROUNDS = 3; // odd, so each side has a median run
 
 const work = await mkdtemp(join(tmpdir(), 'vitrine-bench-storage-'));
 const small: string[] = [];
@@ -53,10 +56,29 @@ async function timed(files: string[], fn: (path: string, i: number) => Promise<u
   return bytes / MiB / ((performance.now() - t0) / 1000);
 }
 
-interface Row { backend: string; set: string; reference: number[]; store: number[] }
+interface Row { backend: string; set: string; reference: number[]; store: number[]; stream: number[] }
 const rows: Row[] = [];
 const sets: [string, string[]][] = [['200 × 1 MiB', small], ['1 × 256 MiB', [big]]];
-const putAll = (store: BlobStore) => (p: string) => store.put(createReadStream(p, { highWaterMark: MiB }));
+const putFiles = (store: BlobStore) => (p: string) => store.put(createReadStream(p, { highWaterMark: MiB }), { file: p });
+const putStreams = (store: BlobStore) => (p: string) => store.put(createReadStream(p, { highWaterMark: MiB }));
+
+/**
+ * Warm-up, then ROUNDS rounds of reference and store (and the bare-stream store for the large set), the order
+ * rotated each round so no side always runs first on a fresh (or last on a loaded) server.
+ */
+async function measure(row: Row, files: string[], ref: (r: number) => Promise<number>, own: (r: number, withFile: boolean) => Promise<number>) {
+  const sides: [number[], (r: number) => Promise<number>][] = [[row.reference, ref], [row.store, (r) => own(r, true)]];
+  if (files.length === 1) sides.push([row.stream, (r) => own(r, false)]);
+  for (const [, run] of sides) await run(-1);
+  for (let r = 0; r < ROUNDS; r++) {
+    for (let k = 0; k < sides.length; k++) {
+      const [out, run] = sides[(k + r) % sides.length]!;
+      out.push(await run(r));
+    }
+  }
+  rows.push(row);
+  console.log(row);
+}
 
 // --- S3 (s3rver) ---
 const s3 = await startS3Server();
@@ -71,19 +93,13 @@ try {
   };
   const client = (await mk('probe')).client;
   for (const [set, files] of sets) {
-    const row: Row = { backend: 'S3 (s3rver 3.7.1)', set, reference: [], store: [] };
     const ref = (r: number) => timed(files, (p, i) =>
       new Upload({ client, params: { Bucket: s3.bucket, Key: `ref-${r}/${set}/${i}`, Body: createReadStream(p, { highWaterMark: MiB }) }, partSize: PART, queueSize: QUEUE }).done());
-    const own = async (r: number) => timed(files, putAll(await mk(`store-${r}-${set.replace(/\W/g, '')}`)));
-    await ref(-1); // warm-up (JIT, connections, server caches), not counted
-    await own(-1);
-    for (let r = 0; r < ROUNDS; r++) {
-      // alternate which side goes first, so neither always runs on a warmer (or more loaded) server
-      if (r % 2) { row.store.push(await own(r)); row.reference.push(await ref(r)); }
-      else { row.reference.push(await ref(r)); row.store.push(await own(r)); }
-    }
-    rows.push(row);
-    console.log(row);
+    const own = async (r: number, withFile: boolean) => {
+      const store = await mk(`store-${r}-${withFile}-${set.replace(/\W/g, '')}`);
+      return timed(files, withFile ? putFiles(store) : putStreams(store));
+    };
+    await measure({ backend: 'S3 (s3rver 3.7.1)', set, reference: [], store: [], stream: [] }, files, ref, own);
   }
 } finally {
   await s3.cleanup();
@@ -95,44 +111,46 @@ try {
   const container = BlobServiceClient.fromConnectionString(az.connectionString).getContainerClient('bench');
   await container.create();
   for (const [set, files] of sets) {
-    const row: Row = { backend: 'Azure Blob (azurite 3.35.0)', set, reference: [], store: [] };
     const ref = (r: number) => timed(files, (p, i) =>
       container.getBlockBlobClient(`ref-${r}/${set}/${i}`).uploadStream(createReadStream(p, { highWaterMark: MiB }), PART, QUEUE));
-    const own = async (r: number) => {
-      const store = new AzureBlobStore({ connectionString: az.connectionString, container: 'bench', prefix: `store-${r}-${set.replace(/\W/g, '')}`, tmpDir: join(work, 'dl'), blockSize: PART, concurrency: QUEUE });
+    const own = async (r: number, withFile: boolean) => {
+      const store = new AzureBlobStore({
+        connectionString: az.connectionString, container: 'bench', prefix: `store-${r}-${withFile}-${set.replace(/\W/g, '')}`,
+        tmpDir: join(work, 'dl'), blockSize: PART, concurrency: QUEUE,
+      });
       await store.init();
-      return timed(files, putAll(store));
+      return timed(files, withFile ? putFiles(store) : putStreams(store));
     };
-    await ref(-1);
-    await own(-1);
-    for (let r = 0; r < ROUNDS; r++) {
-      if (r % 2) { row.store.push(await own(r)); row.reference.push(await ref(r)); }
-      else { row.reference.push(await ref(r)); row.store.push(await own(r)); }
-    }
-    rows.push(row);
-    console.log(row);
+    await measure({ backend: 'Azure Blob (azurite 3.35.0)', set, reference: [], store: [], stream: [] }, files, ref, own);
   }
 } finally {
   await az.cleanup();
   await rm(work, { recursive: true, force: true });
 }
 
-const best = (xs: number[]) => Math.max(...xs);
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const fmt = (xs: number[]) => xs.map((x) => x.toFixed(1)).join(' / ');
+/** Each round's store run over the same round's reference run. */
+const ratios = (xs: number[], ref: number[]) => xs.map((x, i) => x / ref[i]!);
+const fmtRatios = (xs: number[]) => xs.map((x) => `${x.toFixed(2)}×`).join(' / ');
 const lines = [
   '# Blob-store ingest throughput (bench/storage.bench.ts)',
   '',
   `Machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB RAM, Node ${process.version}; ` +
     `server and client on the same machine (127.0.0.1), ${new Date().toISOString().slice(0, 10)}.`,
   '',
-  `After one uncounted warm-up each, every set is uploaded ${ROUNDS} times by the reference client and by the store (alternating which goes first), ${FILE_CONCURRENCY} files in flight, ` +
-    `${PART / MiB} MiB parts/blocks with ${QUEUE} in flight per file. MB/s of file bytes; ratio = best store / best reference.`,
+  `After one uncounted warm-up each, ${ROUNDS} rounds; in each round every side uploads the set once, the order rotated each round. ` +
+    `${FILE_CONCURRENCY} files in flight, ${PART / MiB} MiB parts/blocks with ${QUEUE} in flight per file. MB/s of file bytes; ` +
+    'ratio = store / reference of the same round, each round and the median.',
   'Reference: `@aws-sdk/lib-storage` Upload (PutObject for one part) / `@azure/storage-blob` uploadStream to plain keys. ' +
-    'Store: `put()` from a file stream — hashing, temp name + server-side copy for multi-part content, dedup check.',
+    'Store: `put(fileStream, { file })` as `vitrine ingest` calls it — a file larger than one part is hashed first and uploaded ' +
+    'straight to its final name, verified again while streaming; one part: hashed in memory, dedup check, one write. ' +
+    'Bare stream (large file only, for information): `put(stream)` without `file`, the HTTP-upload path — temp name + server-side copy.',
   '',
-  '| backend | files | reference MB/s (runs) | store MB/s (runs) | ratio |',
-  '|---|---|---|---|---|',
-  ...rows.map((r) => `| ${r.backend} | ${r.set} | ${fmt(r.reference)} | ${fmt(r.store)} | ${(best(r.store) / best(r.reference)).toFixed(2)}× |`),
+  '| backend | files | reference MB/s | store MB/s | store / reference per round | median | bare stream MB/s (ratio median) |',
+  '|---|---|---|---|---|---|---|',
+  ...rows.map((r) => `| ${r.backend} | ${r.set} | ${fmt(r.reference)} | ${fmt(r.store)} | ${fmtRatios(ratios(r.store, r.reference))} | ` +
+    `**${median(ratios(r.store, r.reference)).toFixed(2)}×** | ${r.stream.length ? `${fmt(r.stream)} (${median(ratios(r.stream, r.reference)).toFixed(2)}×)` : '—'} |`),
   '',
 ];
 await writeFile(new URL('./RESULTS-storage.md', import.meta.url), lines.join('\n'));

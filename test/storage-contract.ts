@@ -2,7 +2,10 @@
 // A backend's test file calls blobStoreContract() with a factory that returns a fresh, empty store.
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { describe, test } from 'node:test';
 import { AppError } from '../src/errors.ts';
@@ -18,6 +21,11 @@ export interface ContractStore {
 export interface ContractOptions {
   /** Size of the bounded-memory streaming put; 0 skips it. Default 1 GiB, or skipped when VITRINE_TEST_QUICK=1. */
   bigBytes?: number;
+  /**
+   * The store reads a PutOptions.file itself before uploading (remote stores), so a stream that differs from
+   * the file must be refused with E_SOURCE_CHANGED; the fs store ignores `file` and stores what it streamed.
+   */
+  checksFileSource: boolean;
 }
 
 const MiB = 1 << 20;
@@ -83,7 +91,7 @@ async function assertEmpty(store: BlobStore, why: string) {
 export function blobStoreContract(
   name: string,
   make: () => Promise<ContractStore>,
-  opts: ContractOptions = {},
+  opts: ContractOptions,
 ): void {
   const bigBytes = opts.bigBytes ?? (process.env.VITRINE_TEST_QUICK === '1' ? 0 : 1024 * MiB);
 
@@ -98,6 +106,19 @@ export function blobStoreContract(
       }
       await s.cleanup();
     });
+
+  /** Run fn with a scratch directory for local source files. */
+  const withFiles = (title: string, fn: (s: ContractStore, dir: string) => Promise<void>) =>
+    withStore(title, async (s) => {
+      const dir = await mkdtemp(join(tmpdir(), 'vitrine-contract-files-'));
+      try {
+        await fn(s, dir);
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
+    });
+  const putFile = (store: BlobStore, path: string, o: { expectedSha256?: string; maxBytes?: number } = {}) =>
+    store.put(createReadStream(path, { highWaterMark: MiB }), { ...o, file: path });
 
   describe(`BlobStore contract: ${name}`, () => {
     withStore('put/get round trip with correct sha256 and size (one part and many parts)', async ({ store }) => {
@@ -225,6 +246,55 @@ export function blobStoreContract(
         assert.ok((await readAll(await store.get(sha(b)))).equals(b));
       }
       assert.equal((await listAll(store)).length, 2);
+    });
+
+    withFiles('put of a local file (file option): round trip, and created false the second time', async ({ store }, dir) => {
+      for (const [size, seed] of [[1000, 40], [12 * MiB + 7, 41]] as const) {
+        const b = content(size, seed);
+        const path = join(dir, `f-${seed}`);
+        await writeFile(path, b);
+        assert.deepEqual(await putFile(store, path), { sha256: sha(b), size, created: true });
+        assert.ok((await readAll(await store.get(sha(b)))).equals(b), 'content read back differs');
+        assert.deepEqual(await putFile(store, path), { sha256: sha(b), size, created: false });
+      }
+      assert.equal((await listAll(store)).length, 2);
+    });
+
+    withFiles('a local file whose stream differs from the file: refused (E_SOURCE_CHANGED) or stored under the streamed hash', async ({ store }, dir) => {
+      // The file as hashed first vs what the stream then delivers: as when the file is rewritten mid-put.
+      const path = join(dir, 'changing');
+      await writeFile(path, content(12 * MiB, 42));
+      const streamed = content(12 * MiB, 43);
+      const put = store.put(streamOf(streamed, MiB), { file: path });
+      if (opts.checksFileSource) {
+        await assert.rejects(put, isCode('E_SOURCE_CHANGED'));
+        await assertEmpty(store, 'a changed source file');
+      } else {
+        assert.deepEqual(await put, { sha256: sha(streamed), size: streamed.length, created: true });
+        assert.ok((await readAll(await store.get(sha(streamed)))).equals(streamed));
+      }
+    });
+
+    withFiles('a local file over maxBytes or with another hash than expected: rejected, nothing visible', async ({ store }, dir) => {
+      const b = content(9 * MiB, 44);
+      const path = join(dir, 'big');
+      await writeFile(path, b);
+      await assert.rejects(putFile(store, path, { maxBytes: 6 * MiB }), isCode('E_TOO_LARGE'));
+      await assert.rejects(putFile(store, path, { expectedSha256: sha(content(10, 45)) }), isCode('E_HASH_MISMATCH'));
+      await assertEmpty(store, 'rejected local files');
+      assert.equal((await putFile(store, path, { expectedSha256: sha(b), maxBytes: b.length })).sha256, sha(b));
+    });
+
+    withFiles('10 concurrent puts of the same local file all succeed with one blob', async ({ store }, dir) => {
+      const b = content(6 * MiB + 3, 46);
+      const path = join(dir, 'same');
+      await writeFile(path, b);
+      const results = await Promise.all(Array.from({ length: 10 }, () => putFile(store, path)));
+      for (const r of results) assert.deepEqual({ sha256: r.sha256, size: r.size }, { sha256: sha(b), size: b.length });
+      assert.ok(results.some((r) => r.created), 'at least one put created the blob');
+      assert.ok((await readAll(await store.get(sha(b)))).equals(b));
+      assert.deepEqual(await listAll(store), [{ sha256: sha(b), size: b.length }]);
+      assert.deepEqual(await store.verify(sha(b)), { sha256: sha(b), ok: true });
     });
 
     withStore('localPath gives a readable file with the content; release keeps the blob', async ({ store }) => {

@@ -2,7 +2,8 @@
 // behaviour: bad credentials and a missing bucket at init, an unreachable or vanishing server, temp-key cleanup.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -70,6 +71,7 @@ async function makeS3() {
 // growth for 1 GiB was 114 MiB). VITRINE_TEST_REMOTE_BIG_MIB=1024 runs the full size.
 blobStoreContract('s3 (s3rver)', makeS3, {
   bigBytes: process.env.VITRINE_TEST_QUICK === '1' ? 0 : Number(process.env.VITRINE_TEST_REMOTE_BIG_MIB ?? 256) * MiB,
+  checksFileSource: true,
 });
 
 test('s3: s3rver has no conditional writes; init detects it and falls back to HEAD-then-write', async () => {
@@ -147,6 +149,32 @@ test('s3: server killed in the middle of a put → transient error, no object; t
   } finally {
     await store.close();
     await own.cleanup();
+  }
+});
+
+test('s3: a local file larger than one part goes straight to its final key (no copy); stored again, nothing is uploaded', async () => {
+  const store = new S3BlobStore(options());
+  await store.init();
+  const sent: string[] = [];
+  store.client.middlewareStack.add((next, ctx) => (args) => {
+    sent.push(ctx.commandName as string);
+    return next(args);
+  }, { step: 'initialize', name: 'recordCommands' });
+  const path = join(tmpRoot, `file-${randomBytes(4).toString('hex')}`);
+  const b = content(11 * MiB, 77);
+  await writeFile(path, b);
+  try {
+    const r = await store.put(createReadStream(path), { file: path });
+    assert.equal(r.created, true);
+    assert.deepEqual(sent, ['HeadObjectCommand', 'CreateMultipartUploadCommand', 'UploadPartCommand', 'UploadPartCommand',
+      'UploadPartCommand', 'CompleteMultipartUploadCommand'], 'one multipart upload to the final key, no temp key and no copy');
+    sent.length = 0;
+    assert.equal((await store.put(createReadStream(path), { file: path })).created, false);
+    assert.deepEqual(sent, ['HeadObjectCommand'], 'content already stored: nothing uploaded');
+    assert.deepEqual(await keysUnder(store, store.base), [store.keyOf(r.sha256)]);
+  } finally {
+    await rm(path, { force: true });
+    await store.close();
   }
 });
 

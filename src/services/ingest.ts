@@ -167,7 +167,8 @@ export class IngestService {
     const sniffed = await sniffFile(c.abs, name);
     // Read buffers sized to the file (a 1 MiB buffer per 20 KiB file is mostly garbage to collect).
     const highWaterMark = Math.max(64 << 10, Math.min(1 << 20, st.size + 1));
-    const put = await this.d.blobs.put(createReadStream(c.abs, { highWaterMark }), { maxBytes: this.d.maxFileBytes });
+    // `file`: a remote store may hash the file first and upload straight to its final name (no server-side copy).
+    const put = await this.d.blobs.put(createReadStream(c.abs, { highWaterMark }), { maxBytes: this.d.maxFileBytes, file: c.abs });
     return { c, sha256: put.sha256, size: put.size, type: sniffed.type, mime: sniffed.mime, name, created: put.created };
   }
 

@@ -9,6 +9,22 @@ export interface PutResult {
   created: boolean;
 }
 
+export interface PutOptions {
+  /** Reject with E_HASH_MISMATCH (nothing stored) unless the content hashes to this. */
+  expectedSha256?: string;
+  /** Reject with E_TOO_LARGE (nothing stored) past this many bytes. */
+  maxBytes?: number;
+  /**
+   * The local file that `data` is a fresh read stream of (a CLI ingest). A remote store may then read the
+   * file once more first, to learn its hash and so upload straight to the final name instead of to a temp
+   * name plus a server-side copy; `data` is still hashed while it streams, and if it differs from what was
+   * hashed first (the file changed), nothing is stored and the put rejects with E_SOURCE_CHANGED.
+   * The S3 store does this; the fs and Azure stores ignore it (see their put()). A Buffer is a path that
+   * is not UTF-8.
+   */
+  file?: string | Buffer;
+}
+
 export interface ByteRange {
   /** First byte, inclusive. */
   start: number;
@@ -31,7 +47,7 @@ export interface VerifyResult {
 export interface BlobStore {
   readonly kind: 'fs' | 's3' | 'azure';
   /** Stream content in; hashes while writing; atomic: either the whole blob appears or nothing. */
-  put(data: Readable, opts?: { expectedSha256?: string; maxBytes?: number }): Promise<PutResult>;
+  put(data: Readable, opts?: PutOptions): Promise<PutResult>;
   get(sha256: string, range?: ByteRange): Promise<Readable>;
   /** Size of the blob, or null when absent. */
   stat(sha256: string): Promise<BlobInfo | null>;

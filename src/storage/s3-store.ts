@@ -1,8 +1,9 @@
 // S3-compatible blob store (AWS, MinIO, Ceph, s3rver): objects at <prefix>/sha256/ab/cd/<sha256>.
-// The hash is known only after the last byte, so content larger than one part is streamed as a multipart
-// upload to <prefix>/tmp/<time>-<random>, then server-side copied to its final name and the temp key deleted;
-// content that fits in one part is hashed in memory and PUT straight to its final name. Either way an
-// object appears under a final name only complete and only with content matching that name.
+// Content that fits in one part is hashed in memory and PUT straight to its final name. A larger local file
+// (PutOptions.file) is hashed first, then sent as a multipart upload straight to its final name, completed
+// only if the stream hashed the same again. A larger stream of unknown hash is sent as a multipart upload to
+// <prefix>/tmp/<time>-<random>, then server-side copied to its final name and the temp key deleted. Either
+// way an object appears under a final name only complete and only with content matching that name.
 // Two writers storing the same content: with conditional writes (If-None-Match: *) the second gets 412 and
 // reports created=false; servers without them (s3rver) get HEAD-then-write, where the race at worst
 // rewrites identical bytes.
@@ -21,12 +22,13 @@ import {
   ListObjectsV2Command,
   PutObjectCommand,
   S3Client,
+  UploadPartCommand,
   UploadPartCopyCommand,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { AppError, TransientError } from '../errors.ts';
-import { SHA256_RE, type BlobInfo, type BlobStore, type ByteRange, type PutResult, type VerifyResult } from './blob-store.ts';
-import { meter, readUpTo, sliceStream, tempName, verifyByHash, downloadToTemp } from './stream-util.ts';
+import { SHA256_RE, type BlobInfo, type BlobStore, type ByteRange, type PutOptions, type PutResult, type VerifyResult } from './blob-store.ts';
+import { fileSize, hashFile, meter, readUpTo, sliceStream, sourceChanged, tempName, uploadInParts, verifyByHash, downloadToTemp } from './stream-util.ts';
 
 export interface S3StoreOptions {
   bucket: string;
@@ -135,7 +137,7 @@ export class S3BlobStore implements BlobStore {
     }
   }
 
-  /** Delete temp keys (and abort multipart uploads) older than olderThanMs. Returns how many were removed. */
+  /** Delete temp keys and abort multipart uploads older than olderThanMs. Returns how many were removed. */
   async cleanupTemp(olderThanMs: number): Promise<number> {
     const cutoff = Date.now() - olderThanMs;
     const Prefix = `${this.base}tmp/`;
@@ -156,9 +158,11 @@ export class S3BlobStore implements BlobStore {
       throw this.fail(e, 'cleaning temp keys');
     }
     try {
-      const ups = await this.client.send(new ListMultipartUploadsCommand({ Bucket: this.bucket, Prefix }));
+      // uploads of local files go straight to their final key (sha256/…), the others to tmp/
+      const ups = await this.client.send(new ListMultipartUploadsCommand({ Bucket: this.bucket, Prefix: this.base || undefined }));
+      const ours = (key: string) => key.startsWith(Prefix) || key.startsWith(`${this.base}sha256/`);
       for (const u of ups.Uploads ?? []) {
-        if (u.Key && u.UploadId && u.Initiated && u.Initiated.getTime() < cutoff) {
+        if (u.Key && ours(u.Key) && u.UploadId && u.Initiated && u.Initiated.getTime() < cutoff) {
           await this.client.send(new AbortMultipartUploadCommand({ Bucket: this.bucket, Key: u.Key, UploadId: u.UploadId }));
           removed++;
         }
@@ -171,7 +175,8 @@ export class S3BlobStore implements BlobStore {
     return removed;
   }
 
-  async put(data: Readable, opts: { expectedSha256?: string; maxBytes?: number } = {}): Promise<PutResult> {
+  async put(data: Readable, opts: PutOptions = {}): Promise<PutResult> {
+    if (opts.file !== undefined && (await fileSize(opts.file, data)) > this.partSize) return this.putFile(data, opts.file, opts);
     const m = meter(data, opts.maxBytes);
     const head = await readUpTo(m.chunks, this.partSize);
     if (head.done) {
@@ -204,13 +209,70 @@ export class S3BlobStore implements BlobStore {
     }
   }
 
+  /**
+   * A local file larger than one part: hash it first, then a multipart upload straight to its final key
+   * (parts are invisible until completed), hashing the stream again as it goes; completed only if the
+   * stream hashed the same, else aborted (E_SOURCE_CHANGED). Content already stored is not uploaded again.
+   */
+  private async putFile(data: Readable, file: string | Buffer, opts: PutOptions): Promise<PutResult> {
+    let known: { sha256: string; size: number };
+    try {
+      known = await hashFile(file, opts.maxBytes);
+      checkExpected(known.sha256, opts.expectedSha256);
+      if ((await this.stat(known.sha256))?.size === known.size) {
+        data.destroy();
+        return { ...known, created: false };
+      }
+    } catch (e) {
+      data.destroy();
+      throw e;
+    }
+    const Key = this.keyOf(known.sha256);
+    let UploadId: string | undefined;
+    const m = meter(data, opts.maxBytes);
+    try {
+      ({ UploadId } = await this.client.send(new CreateMultipartUploadCommand({ Bucket: this.bucket, Key })));
+      const parts: { PartNumber: number; ETag?: string }[] = [];
+      await uploadInParts(m.chunks, this.partSize, this.queueSize, async (i, Body) => {
+        const r = await this.client.send(new UploadPartCommand({ Bucket: this.bucket, Key, UploadId, PartNumber: i + 1, Body }));
+        parts[i] = { PartNumber: i + 1, ETag: r.ETag };
+      });
+      const read = { sha256: m.digest(), size: m.size() };
+      if (read.sha256 !== known.sha256 || read.size !== known.size) throw sourceChanged(file, known, read);
+      await this.client.send(
+        new CompleteMultipartUploadCommand({
+          Bucket: this.bucket, Key, UploadId, MultipartUpload: { Parts: parts },
+          IfNoneMatch: this.conditional === true ? '*' : undefined,
+        }),
+      );
+      return { ...known, created: true };
+    } catch (e) {
+      if (!m.failed()) data.destroy(); // the stream may have been left half read
+      if (UploadId) await this.client.send(new AbortMultipartUploadCommand({ Bucket: this.bucket, Key, UploadId })).catch(() => {});
+      if (isAlreadyThere(e)) return { ...known, created: false };
+      if (m.failed() || e instanceof AppError) throw m.failed() ?? e;
+      // As in promote(): a concurrent writer of the same content may have completed first (s3rver can then
+      // fail ours with a 500); an object of this size under this content's name is that content.
+      if ((await this.stat(known.sha256).catch(() => null))?.size === known.size) return { ...known, created: false };
+      throw this.fail(e, 'uploading');
+    }
+  }
+
   private async putSmall(sha256: string, body: Buffer): Promise<boolean> {
     const Key = this.keyOf(sha256);
     try {
       if (this.conditional !== true && (await this.stat(sha256))?.size === body.length) return false;
-      await this.client.send(
-        new PutObjectCommand({ Bucket: this.bucket, Key, Body: body, IfNoneMatch: this.conditional === true ? '*' : undefined }),
+      const put = new PutObjectCommand({ Bucket: this.bucket, Key, Body: body, IfNoneMatch: this.conditional === true ? '*' : undefined });
+      // The signature's payload hash is the content's sha256, which we have: the SDK need not hash the body a
+      // second time, and S3 rejects the request if the bytes it received hash differently (XAmzContentSHA256Mismatch).
+      put.middlewareStack.add(
+        (next) => (args) => {
+          (args.request as { headers: Record<string, string> }).headers['x-amz-content-sha256'] = sha256;
+          return next(args);
+        },
+        { step: 'build', name: 'vitrineKnownPayloadHash' },
       );
+      await this.client.send(put);
       return true;
     } catch (e) {
       if (isAlreadyThere(e)) return false;

@@ -1,8 +1,8 @@
 // Helpers shared by the remote stores (S3, Azure): hash and count a stream while it passes through, and read
 // its first part to decide between a one-request upload and a streamed multipart/block upload.
 import { createHash, randomBytes } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
-import { unlink } from 'node:fs/promises';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { VerifyResult } from './blob-store.ts';
@@ -10,7 +10,7 @@ import { Readable } from 'node:stream';
 import { AppError } from '../errors.ts';
 
 export interface Metered {
-  chunks: AsyncIterator<Buffer>;
+  chunks: AsyncGenerator<Buffer>;
   /** Hex sha256 of everything read; call once, after the end. */
   digest(): string;
   size(): number;
@@ -27,8 +27,7 @@ export function meter(data: Readable, maxBytes = Infinity): Metered {
       for await (const c of data) {
         const chunk = typeof c === 'string' ? Buffer.from(c) : (c as Buffer);
         size += chunk.length;
-        if (size > maxBytes)
-          throw new AppError('E_TOO_LARGE', `content exceeds the limit of ${maxBytes} bytes`, 'failure', { httpStatus: 413 });
+        if (size > maxBytes) throw tooLarge(maxBytes);
         hash.update(chunk);
         yield chunk;
       }
@@ -75,6 +74,88 @@ export async function readUpTo(it: AsyncIterator<Buffer>, limit: number): Promis
       }
     },
   };
+}
+
+/** Size of the file `data` streams (PutOptions.file); if it cannot be read, `data` is closed too. */
+export async function fileSize(path: string | Buffer, data: Readable): Promise<number> {
+  try {
+    return (await stat(path)).size;
+  } catch (e) {
+    data.destroy();
+    throw e;
+  }
+}
+
+/** sha256 and size of a local file, read once (for a file just written or about to be read, from the page cache). */
+export async function hashFile(path: string | Buffer, maxBytes = Infinity): Promise<{ sha256: string; size: number }> {
+  const hash = createHash('sha256');
+  let size = 0;
+  for await (const c of createReadStream(path, { highWaterMark: 1 << 20 })) {
+    size += (c as Buffer).length;
+    if (size > maxBytes) throw tooLarge(maxBytes);
+    hash.update(c as Buffer);
+  }
+  return { sha256: hash.digest('hex'), size };
+}
+
+/** The stream read from a file did not match what the file held when it was hashed a moment earlier. */
+export function sourceChanged(path: string | Buffer, hashed: { sha256: string; size: number }, read: { sha256: string; size: number }): AppError {
+  return new AppError(
+    'E_SOURCE_CHANGED',
+    `${String(path)} changed while it was being stored (${hashed.size} bytes with sha256 ${hashed.sha256} when hashed, ` +
+      `${read.size} bytes with sha256 ${read.sha256} when uploaded); nothing was stored — ingest it again once nothing writes to it`,
+    'failure',
+  );
+}
+
+/**
+ * Cut a stream into parts of exactly partSize bytes (the last one shorter; none for an empty stream) and hand each to send() with at most `concurrency` in flight. Returns the number of parts.
+ * On any failure it waits for the parts in flight to settle before rethrowing, so an abort that follows
+ * is not overtaken by a late part.
+ */
+export async function uploadInParts(
+  chunks: AsyncIterable<Buffer>,
+  partSize: number,
+  concurrency: number,
+  send: (index: number, part: Buffer) => Promise<unknown>,
+): Promise<number> {
+  const inflight = new Set<Promise<void>>();
+  let failure: { e: unknown } | undefined;
+  let n = 0;
+  const start = (part: Buffer) => {
+    const p: Promise<void> = send(n++, part).then(
+      () => void inflight.delete(p),
+      (e) => { failure ??= { e }; inflight.delete(p); },
+    );
+    inflight.add(p);
+  };
+  try {
+    let pending: Buffer[] = [];
+    let bytes = 0;
+    for await (const chunk of chunks) {
+      pending.push(chunk);
+      bytes += chunk.length;
+      while (bytes >= partSize) {
+        const all = pending.length === 1 ? pending[0]! : Buffer.concat(pending);
+        start(all.subarray(0, partSize));
+        pending = bytes > partSize ? [all.subarray(partSize)] : [];
+        bytes -= partSize;
+        while (inflight.size >= concurrency) await Promise.race(inflight);
+        if (failure) throw failure.e;
+      }
+    }
+    if (bytes) start(Buffer.concat(pending));
+    await Promise.all(inflight);
+    if (failure) throw failure.e;
+    return n;
+  } catch (e) {
+    await Promise.allSettled(inflight);
+    throw e;
+  }
+}
+
+export function tooLarge(maxBytes: number): AppError {
+  return new AppError('E_TOO_LARGE', `content exceeds the limit of ${maxBytes} bytes`, 'failure', { httpStatus: 413 });
 }
 
 export function tempName(kind: string): string {
