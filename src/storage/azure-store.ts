@@ -96,9 +96,9 @@ export class AzureBlobStore implements BlobStore {
 
   /**
    * PutOptions.file is ignored: hashing a local file first to stage its blocks straight on the final name
-   * costs a second hash pass before the first byte goes out, while the temp blob's copy to the final name is
-   * a metadata operation on azurite and within one account (bench/RESULTS-storage.md: 0.65× vs 0.91× of the
-   * reference client on azurite when tried).
+   * costs a second hash pass before the first byte goes out, while the temp blob's copy to the final name
+   * only shares the stored blocks on azurite and stays inside the service on Azure (tried on azurite: client
+   * CPU 955 vs 679 ms per 128 MiB; see docs/STORAGE.md).
    */
   async put(data: Readable, opts: PutOptions = {}): Promise<PutResult> {
     const m = meter(data, opts.maxBytes);
