@@ -245,6 +245,29 @@ describe('browser login', () => {
     assert.equal((await s.api('/api/v1/me', { headers: { cookie } })).status, 401);
   });
 
+  test('sessions live in the database: a new server process keeps them; ids are stored hashed; a role change ends them', async () => {
+    const token = await s.user('sam', 'viewer');
+    const r = await s.api('/api/v1/login', { body: { token } });
+    assert.equal(r.status, 200);
+    const cookie = cookieOf(r);
+    // A second app on the same database stands in for a restarted (or a second) server.
+    const other = await buildApp(s.c);
+    const url2 = await other.listen({ host: '127.0.0.1', port: 0 });
+    try {
+      const me = await (await fetch(`${url2}/api/v1/me`, { headers: { cookie } })).json() as any;
+      assert.equal(me.name, 'sam');
+      const rows = (await s.c.db.executeSql("SELECT id_hash FROM sessions WHERE user_name = 'sam'")).rows;
+      assert.equal(rows.length, 1);
+      assert.notEqual(rows[0].id_hash, cookie.split('=')[1]);
+      // The same change from the CLI (the governance service) ends the browser session everywhere.
+      await s.c.governance.users.add('sam', 'analyst', null, s.c.localActor);
+      assert.equal((await fetch(`${url2}/api/v1/me`, { headers: { cookie } })).status, 401);
+      assert.equal((await s.api('/api/v1/me', { headers: { cookie } })).status, 401);
+    } finally {
+      await other.close();
+    }
+  });
+
   test('password login; failed logins are rate limited per name and audited', async () => {
     assert.equal((await s.api('/api/v1/users/vera/password', { token: tok.admin, method: 'PUT', body: { password: 'correct horse battery' } })).status, 200);
     const ok = await s.api('/api/v1/login', { body: { name: 'vera', password: 'correct horse battery' } });

@@ -46,7 +46,7 @@ export async function buildApp(c: Container, o: AppOptions = {}): Promise<Fastif
     ajv: { customOptions: { coerceTypes: 'array', removeAdditional: true, useDefaults: true } },
     routerOptions: { maxParamLength: 200 },
   });
-  const ctx: HttpCtx = { c, sessions: new Sessions(), limiter: new LoginLimiter(o.limiter) };
+  const ctx: HttpCtx = { c, sessions: new Sessions(c), limiter: new LoginLimiter(o.limiter) };
   const routes: RouteDoc[] = [];
   await app.register(cookie);
   app.decorateRequest('caller', null);

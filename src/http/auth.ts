@@ -1,11 +1,11 @@
 // Who is calling: a Bearer token (scripts) or a session cookie (the browser, with a CSRF token on writes).
-// Sessions live in memory: a restart logs browsers out, tokens keep working. Failed logins are counted
-// per client address and per name; past the limit the login answers 429 until the window passes.
+// Sessions live in the database (hashed ids), so restarts and several servers keep them. Failed logins are
+// counted per client address and per name; past the limit the login answers 429 until the window passes.
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
 import { AppError } from '../errors.ts';
 import type { Container } from '../container.ts';
-import { hashToken } from '../repositories/users.ts';
+import { hashToken, type UserRow } from '../repositories/users.ts';
 import type { Actor } from '../services/audit.ts';
 
 export const SESSION_COOKIE = 'vitrine_session';
@@ -18,40 +18,38 @@ export interface Session {
   expires: number;
 }
 
+/** Browser sessions, kept in the database (hashed ids): restarts and several servers keep them. */
 export class Sessions {
-  private readonly map = new Map<string, Session>();
+  private readonly c: Container;
+  private created = 0;
 
-  create(user: string): Session {
+  constructor(c: Container) {
+    this.c = c;
+  }
+
+  async create(user: string): Promise<Session> {
     const s: Session = { id: randomBytes(32).toString('base64url'), user, csrf: randomBytes(24).toString('base64url'), expires: Date.now() + SESSION_TTL_MS };
-    this.map.set(s.id, s);
-    if (this.map.size > 10_000) this.sweep();
+    await this.c.repos.users.createSession(hashToken(s.id), user, s.csrf, new Date(s.expires));
+    // Expired rows go now and then, not on every login.
+    if (++this.created % 100 === 1) await this.c.repos.users.sweepSessions();
     return s;
   }
 
-  get(id: string | undefined): Session | null {
-    if (!id) return null;
-    const s = this.map.get(id);
-    if (!s) return null;
-    if (s.expires < Date.now()) {
-      this.map.delete(id);
-      return null;
-    }
-    return s;
+  /** The live session for this cookie value, with its user re-read (a changed role applies at once). */
+  async get(id: string | undefined): Promise<{ session: Session; user: UserRow } | null> {
+    if (!id || id.length > 200) return null;
+    const r = await this.c.repos.users.sessionUser(hashToken(id));
+    return r ? { session: { id, user: r.user.name, csrf: r.csrf, expires: r.expires }, user: r.user } : null;
   }
 
-  delete(id: string): void {
-    this.map.delete(id);
+  async delete(id: string): Promise<void> {
+    await this.c.repos.users.deleteSession(hashToken(id));
   }
 
   /** Logs a user out everywhere (deleted user, new password). */
-  dropUser(user: string): void {
+  async dropUser(user: string): Promise<void> {
     forgetTokens();
-    for (const [k, s] of this.map) if (s.user === user) this.map.delete(k);
-  }
-
-  private sweep(): void {
-    const now = Date.now();
-    for (const [k, s] of this.map) if (s.expires < now) this.map.delete(k);
+    await this.c.repos.users.deleteSessions(user);
   }
 }
 
@@ -145,14 +143,10 @@ export async function identify(req: FastifyRequest, c: Container, sessions: Sess
     if (!u) throw unauthorized('unknown or revoked token');
     return { actor: { name: u.name, role: u.role, collection: u.collection }, via: 'bearer', session: null };
   }
-  const s = sessions.get(req.cookies?.[SESSION_COOKIE]);
-  if (!s) return null;
-  // Re-read the user each time: a changed role or a deleted user takes effect at once.
-  const u = await c.repos.users.get(s.user);
-  if (!u) {
-    sessions.delete(s.id);
-    throw unauthorized('your account no longer exists; ask an admin');
-  }
+  // A deleted user's sessions go with the user (ON DELETE CASCADE): such a cookie is simply no session.
+  const found = await sessions.get(req.cookies?.[SESSION_COOKIE]);
+  if (!found) return null;
+  const { session: s, user: u } = found;
   const unsafe = !['GET', 'HEAD', 'OPTIONS'].includes(req.method);
   if (unsafe) {
     const t = req.headers['x-csrf-token'];

@@ -50,6 +50,32 @@ export class UsersRepo {
     return r?.password_hash ?? null;
   }
 
+  async createSession(idHash: string, user: string, csrf: string, expires: Date): Promise<void> {
+    await this.db.executeSql('INSERT INTO sessions (id_hash, user_name, csrf, expires_at) VALUES ($1, $2, $3, $4)', [idHash, user, csrf, expires.toISOString()]);
+  }
+
+  /** A live session and its user, read together (one round trip per browser request). */
+  async sessionUser(idHash: string): Promise<{ csrf: string; expires: number; user: UserRow } | null> {
+    const r = await this.db.executeSql(
+      `SELECT s.csrf, s.expires_at, u.* FROM sessions s JOIN users u ON u.name = s.user_name
+        WHERE s.id_hash = $1 AND s.expires_at > now()`, [idHash]);
+    const row = r.rows[0];
+    return row ? { csrf: row.csrf, expires: new Date(row.expires_at).getTime(), user: toUser(row) } : null;
+  }
+
+  async deleteSession(idHash: string): Promise<void> {
+    await this.db.executeSql('DELETE FROM sessions WHERE id_hash = $1', [idHash]);
+  }
+
+  async deleteSessions(user: string): Promise<void> {
+    await this.db.executeSql('DELETE FROM sessions WHERE user_name = $1', [user]);
+  }
+
+  async sweepSessions(): Promise<number> {
+    const r = await this.db.executeSql('DELETE FROM sessions WHERE expires_at <= now()');
+    return r.rowCount ?? 0;
+  }
+
   async byTokenHash(tokenHash: string): Promise<UserRow | null> {
     const r = await this.db.k.selectFrom('users').selectAll().where('token_hash', '=', tokenHash).executeTakeFirst();
     return r ? toUser(r) : null;

@@ -56,7 +56,7 @@ export function registerAdminRoutes(app: FastifyInstance, ctx: HttpCtx): void {
   }, async (req, reply) => {
     const b = req.body as { name: string; role: string; collection?: string | null };
     const r = await users.add(b.name, b.role, b.collection ?? null, actorOf(req));
-    ctx.sessions.dropUser(b.name);
+    await ctx.sessions.dropUser(b.name);
     return reply.code(201).send(r);
   });
 
@@ -65,7 +65,7 @@ export function registerAdminRoutes(app: FastifyInstance, ctx: HttpCtx): void {
   }, async (req) => {
     const { name } = req.params as { name: string };
     const r = await users.remove(name, actorOf(req));
-    ctx.sessions.dropUser(name);
+    await ctx.sessions.dropUser(name);
     return r;
   });
 
@@ -78,7 +78,7 @@ export function registerAdminRoutes(app: FastifyInstance, ctx: HttpCtx): void {
   }, async (req) => {
     const { name } = req.params as { name: string };
     const r = await users.setPassword(name, (req.body as { password: string }).password, actorOf(req));
-    ctx.sessions.dropUser(name);
+    await ctx.sessions.dropUser(name);
     return r;
   });
 }

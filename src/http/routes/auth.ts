@@ -46,7 +46,7 @@ export function registerAuthRoutes(app: FastifyInstance, ctx: HttpCtx): void {
       throw new AppError('E_UNAUTHORIZED', body.token ? 'unknown or revoked token' : 'wrong name or password', 'policy', { httpStatus: 401 });
     }
     ctx.limiter.succeed(user.name);
-    const s = ctx.sessions.create(user.name);
+    const s = await ctx.sessions.create(user.name);
     reply.setCookie(SESSION_COOKIE, s.id, { httpOnly: true, sameSite: 'strict', path: '/', secure: req.protocol === 'https', maxAge: 12 * 3600 });
     await c.audit.record({ actor: user.name, action: 'auth', target: null, purpose: null, outcome: 'ok', detail: { via: body.token ? 'token' : 'password', address } });
     const actor = { name: user.name, role: user.role, collection: user.collection };
@@ -54,7 +54,7 @@ export function registerAuthRoutes(app: FastifyInstance, ctx: HttpCtx): void {
   });
 
   app.post('/logout', { schema: { summary: 'End the browser session', tags: ['auth'], response: { 200: obj({ ok: { type: 'boolean' } }), ...errors(401, 403) } } }, async (req, reply) => {
-    if (req.caller?.session) ctx.sessions.delete(req.caller.session.id);
+    if (req.caller?.session) await ctx.sessions.delete(req.caller.session.id);
     reply.clearCookie(SESSION_COOKIE, { path: '/' });
     return { ok: true };
   });

@@ -65,6 +65,8 @@ export class UserService {
     const token = newToken();
     const existed = !!(await this.d.users.get(name));
     await this.d.users.upsert({ name, role, collection, tokenHash: hashToken(token), createdBy: actor.name });
+    // A new role or scope: browser sessions opened under the old one end (from the CLI as from the API).
+    if (existed) await this.d.users.deleteSessions(name);
     await this.d.audit.record({
       actor: actor.name, action: 'user', target: `user:${name}`, purpose: null, outcome: 'ok',
       detail: { op: existed ? 'replace' : 'add', role, collection },
@@ -89,6 +91,7 @@ export class UserService {
     if (password.length < 10) throw usageError('a password needs at least 10 characters');
     if (!(await this.d.users.get(name))) throw notFound(`user ${name}`);
     await this.d.users.setPasswordHash(name, await hashPassword(password));
+    await this.d.users.deleteSessions(name);
     await this.d.audit.record({ actor: actor.name, action: 'user', target: `user:${name}`, purpose: null, outcome: 'ok', detail: { op: 'password' } });
     return { name, password: true };
   }
