@@ -5,7 +5,7 @@ import { mkdtemp, rm, writeFile, readFile, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { makePdf } from './docs-fixtures.ts';
-import { extractPdf, dpiFor } from '../src/extractors/pdf.ts';
+import { extractPdf, dpiFor, hasNonBlank, MIN_PAGE_CHARS } from '../src/extractors/pdf.ts';
 import { resolveLimits } from '../src/extractors/limits.ts';
 import { run } from '../src/util/proc.ts';
 
@@ -65,6 +65,13 @@ test('scanned page is rendered and OCR\'d; blank page without images is not', as
   assert.equal(r.images, undefined);
 });
 
+test('a page is an OCR candidate when it has fewer than MIN_PAGE_CHARS non-blank characters', () => {
+  assert.equal(hasNonBlank(' a\tb\n\fc\u00a0 ', 3), true);
+  assert.equal(hasNonBlank(' a\tb\n\fc\u00a0 ', 4), false);
+  assert.equal(hasNonBlank('x'.repeat(MIN_PAGE_CHARS - 1) + ' \u3000', MIN_PAGE_CHARS), false);
+  assert.equal(hasNonBlank('', 0), true);
+});
+
 test('pixel limit: a huge page is rendered at a lower resolution, or not at all', () => {
   assert.equal(dpiFor([595, 842], 100e6), 200);
   const poster = dpiFor([14400, 14400], 100e6); // 200 × 200 inch page
@@ -86,4 +93,16 @@ test('garbage after the header and non-PDFs get a clear permanent error', async 
   await assert.rejects(extractPdf(garbage, await ctx()), (e: any) => e.code === 'E_PDF_INVALID' && /damaged PDF/.test(e.message) && e.kind === 'permanent');
   const notPdf = await file('fake.pdf', Buffer.from('PK\x03\x04 a zip pretending to be a pdf'));
   await assert.rejects(extractPdf(notPdf, await ctx()), (e: any) => e.code === 'E_NOT_PDF');
+});
+
+test('every pdftotext run is under the memory limit, and hitting it is a clear per-file reason', async () => {
+  const p = await file('limited.pdf', makePdf([{ lines: ['fits in any sane limit'] }]));
+  // 8 MB of address space is too little for poppler's own libraries: the limit must really reach the tool.
+  await assert.rejects(extractPdf(p, await ctx({ limits: resolveLimits({ toolMemoryBytes: 8e6 }) })), (e: any) =>
+    e.code === 'E_TOOL_LIMIT' && e.kind === 'permanent' && /^skipped: pdftotext ran out of its memory limit \(8 MiB\)/.test(e.message)
+    && e.message.includes('VITRINE_LIMIT_TOOL_MEMORY_BYTES'));
+  assert.match((await extractPdf(p, await ctx({ limits: resolveLimits({ toolMemoryBytes: 256e6 }), thumbnails: 0 }))).text, /sane limit/);
+  // A tool that starts fine but allocates past the limit mid-run gets the same code from run().
+  await assert.rejects(run('python3', ['-c', 'b = bytearray(256 * 1024 * 1024)'], { memoryBytes: 128 * 1024 ** 2 }),
+    (e: any) => e.code === 'E_TOOL_LIMIT' && /python3 ran out of its memory limit \(128 MiB\)/.test(e.message));
 });

@@ -25,6 +25,8 @@ export interface RunResult {
 
 const DEFAULT_TIMEOUT = 10 * 60_000;
 const DEFAULT_MEMORY = 2 * 1024 ** 3;
+/** What tools (ld.so, poppler, C++ runtime, Python, glibc) print when the address-space limit stops them. */
+const OUT_OF_MEMORY = /failed to map segment from shared object|Out of memory|std::bad_alloc|MemoryError|Cannot allocate memory/;
 
 export function run(cmd: string, args: string[], opts: RunOptions = {}): Promise<RunResult> {
   const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT;
@@ -76,6 +78,9 @@ export function run(cmd: string, args: string[], opts: RunOptions = {}): Promise
       if (code === null || !ok.includes(code)) {
         const tail = err.trim().split('\n').slice(-3).join(' | ').slice(0, 500);
         const why = signal ? `killed by ${signal}` : `exit code ${code}`;
+        // Checked before the exit-127 rule: a loader that cannot map a library under the limit also exits 127.
+        if (OUT_OF_MEMORY.test(err))
+          return reject(new PermanentError('E_TOOL_LIMIT', `${cmd} ran out of its memory limit (${Math.round(mem / 1024 ** 2)} MiB): ${tail}`));
         if (code === 127 || /No such file or directory/.test(err) && /prlimit/.test(err))
           return reject(new PermanentError('E_TOOL_MISSING', `${cmd} is not installed; run "make setup"`));
         return reject(new PermanentError('E_TOOL_FAILED', `${cmd} failed (${why}): ${tail}`));
