@@ -121,6 +121,21 @@ export function blobStoreContract(
     store.put(createReadStream(path, { highWaterMark: MiB }), { ...o, file: path });
 
   describe(`BlobStore contract: ${name}`, () => {
+    withStore('a `known` hint (the caller\'s database) never changes what is stored', async ({ store }) => {
+      const b = content(3000, 91);
+      const fresh = await store.put(streamOf(b), { known: async () => false });
+      assert.deepEqual(fresh, { sha256: sha(b), size: b.length, created: true });
+      const again = await store.put(streamOf(b), { known: async () => true });
+      assert.deepEqual([again.sha256, again.size, again.created], [sha(b), b.length, false]);
+      // The database forgot it, the store did not: written again at most, identical, still one blob.
+      const forgot = await store.put(streamOf(b), { known: async () => false });
+      assert.deepEqual([forgot.sha256, forgot.size], [sha(b), b.length]);
+      assert.ok((await readAll(await store.get(fresh.sha256))).equals(b));
+      const listed: string[] = [];
+      for await (const x of store.list()) listed.push(x.sha256);
+      assert.deepEqual(listed.filter((x) => x === fresh.sha256), [fresh.sha256]);
+    });
+
     withStore('put/get round trip with correct sha256 and size (one part and many parts)', async ({ store }) => {
       for (const [size, seed] of [[1000, 1], [12 * MiB + 7, 2]] as const) {
         const b = content(size, seed);

@@ -178,6 +178,30 @@ test('s3: a local file larger than one part goes straight to its final key (no c
   }
 });
 
+test('s3 without conditional writes: the caller\'s database replaces the HEAD before a small PUT', async () => {
+  const store = new S3BlobStore(options());
+  await store.init();
+  const sent: string[] = [];
+  store.client.middlewareStack.add((next, ctx) => (args) => {
+    sent.push(ctx.commandName as string);
+    return next(args);
+  }, { step: 'initialize', name: 'recordCommands' });
+  try {
+    const b = content(64 * 1024, 78);
+    const r = await store.put(Readable.from([b]), { known: async () => false });
+    assert.equal(r.created, true);
+    assert.deepEqual(sent, ['PutObjectCommand'], 'one request, as a plain client would send');
+    sent.length = 0;
+    assert.equal((await store.put(Readable.from([b]), { known: async () => true })).created, false);
+    assert.deepEqual(sent, [], 'known content: nothing sent at all');
+    sent.length = 0;
+    assert.equal((await store.put(Readable.from([b]))).created, false);
+    assert.deepEqual(sent, ['HeadObjectCommand'], 'no hint: the server is asked');
+  } finally {
+    await store.close();
+  }
+});
+
 test('s3: cleanupTemp removes temp keys left by a crash, and only old ones', async () => {
   const store = new S3BlobStore(options());
   await store.init();

@@ -181,6 +181,12 @@ export class AssetsRepo {
     });
   }
 
+  /** Whether any asset has this content (its blob was stored before the asset was recorded). */
+  async shaKnown(sha256: string): Promise<boolean> {
+    const r = await this.db.executeSql('SELECT 1 FROM assets WHERE sha256 = $1 LIMIT 1', [sha256]);
+    return r.rows.length > 0;
+  }
+
   async bySha(sha256: string): Promise<AssetRow[]> {
     return (await this.db.k.selectFrom('assets').selectAll().where('sha256', '=', sha256).orderBy('ingested_at').execute()).map(toAsset);
   }

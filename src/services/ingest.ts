@@ -78,6 +78,9 @@ export class IngestService {
     this.d = d;
   }
 
+  /** For remote stores without conditional writes: the database, not a HEAD request, says "stored already". */
+  private readonly knownSha = (sha256: string): Promise<boolean> => this.d.assets.shaKnown(sha256);
+
   async ingest(paths: string[], o: IngestOptions): Promise<IngestResult> {
     const res: IngestResult = { ingested: 0, duplicates: 0, failed: [], assets: [] };
     await this.d.assets.ensureCollections([o.collection]);
@@ -146,7 +149,7 @@ export class IngestService {
       },
     });
     data.on('error', (e) => tap.destroy(e));
-    const put = await this.d.blobs.put(data.pipe(tap), { maxBytes: this.d.maxFileBytes });
+    const put = await this.d.blobs.put(data.pipe(tap), { maxBytes: this.d.maxFileBytes, known: this.knownSha });
     if (put.size === 0) {
       if (put.created) await this.d.blobs.delete(put.sha256).catch(() => {});
       throw new AppError('E_EMPTY', 'the upload is empty; nothing to store', 'usage');
@@ -168,7 +171,7 @@ export class IngestService {
     // Read buffers sized to the file (a 1 MiB buffer per 20 KiB file is mostly garbage to collect).
     const highWaterMark = Math.max(64 << 10, Math.min(1 << 20, st.size + 1));
     // `file`: a remote store may hash the file first and upload straight to its final name (no server-side copy).
-    const put = await this.d.blobs.put(createReadStream(c.abs, { highWaterMark }), { maxBytes: this.d.maxFileBytes, file: c.abs });
+    const put = await this.d.blobs.put(createReadStream(c.abs, { highWaterMark }), { maxBytes: this.d.maxFileBytes, file: c.abs, known: this.knownSha });
     return { c, sha256: put.sha256, size: put.size, type: sniffed.type, mime: sniffed.mime, name, created: put.created };
   }
 
@@ -227,7 +230,7 @@ export class IngestService {
           if (!st.isFile() || st.size === 0) continue;
           const name = ch.name.split(/[\\/]/).pop() || 'member';
           const sn = await sniffFile(ch.tmpPath, name);
-          const put = await this.d.blobs.put(createReadStream(ch.tmpPath), { maxBytes: this.d.maxFileBytes });
+          const put = await this.d.blobs.put(createReadStream(ch.tmpPath), { maxBytes: this.d.maxFileBytes, file: ch.tmpPath, known: this.knownSha });
           stored.push({ sha256: put.sha256, size: put.size, type: sn.type, mime: sn.mime, name: ch.name });
         } catch {
           // one unreadable member never loses the others

@@ -23,6 +23,14 @@ export interface PutOptions {
    * is not UTF-8.
    */
   file?: string | Buffer;
+  /**
+   * Whether the archive already records content with this hash (the caller's database; a local query,
+   * where a remote store's existence check is a network request). A store that cannot write conditionally
+   * asks this instead of the server: known → nothing is uploaded (created: false); unknown → one plain
+   * write, which at worst replaces a stray copy of identical bytes (created: true). Stores that can write
+   * conditionally, and the fs store, do not need it.
+   */
+  known?: (sha256: string) => Promise<boolean>;
 }
 
 export interface ByteRange {
