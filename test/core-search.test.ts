@@ -196,6 +196,20 @@ test('FTS5, PostgreSQL on PGlite (and a PostgreSQL server) agree on hits and on 
   t.diagnostic(`engines compared: ${engines.map((e) => e.name).join(', ')}`);
 });
 
+test('topAssets (facet samples) names the same assets as the hits, best first, on every engine', async () => {
+  for (const e of engines) {
+    for (const q of QUERIES) {
+      const hits = (await run(e, q)).ids;
+      const top = await e.index.topAssets(parseQuery(q), { limit: 10, collections: null });
+      assert.deepEqual([...top].sort(), [...hits].sort(), `${e.name}: ${q}`);
+      if (hits.length) assert.equal(top[0], hits[0], `${e.name}: best for ${q}`);
+    }
+    assert.deepEqual(await e.index.topAssets(parseQuery('boat'), { limit: 10, collections: null, types: ['image'] }), ['img-boat'], e.name);
+    assert.deepEqual(await e.index.topAssets(parseQuery('boat'), { limit: 10, collections: [] }), [], e.name);
+    assert.equal((await e.index.topAssets(parseQuery('ocean'), { limit: 1, collections: null })).length, 1, e.name);
+  }
+});
+
 test('an unaccented query finds accented text on every engine', async () => {
   for (const e of engines) assert.deepEqual((await run(e, 'cafe')).ids, ['doc-cafe'], e.name);
 });

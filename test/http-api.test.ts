@@ -91,6 +91,26 @@ describe('search and assets', () => {
     assert.equal(none.body.total, 0);
   });
 
+  test('facets over the best matches, not just the page; same access rules; audited', async () => {
+    const page = await json(await s.api('/api/v1/search?q=harbour&purpose=litigation&limit=1', { token: tok.admin }));
+    assert.equal(page.body.hits.length, 1);
+    assert.equal(Object.values<number>(page.body.facets.collection).reduce((a, b) => a + b, 0), 1, 'page facets: one hit');
+    const wide = await json(await s.api('/api/v1/search/facets?q=harbour&purpose=litigation', { token: tok.admin }));
+    assert.equal(wide.status, 200, JSON.stringify(wide.body));
+    assert.equal(wide.body.basis, 3);
+    assert.deepEqual(wide.body.facets.collection, { news: 2, legal: 1 });
+    assert.equal(wide.body.facets.type.document, 3);
+    // A smaller sample covers only the best ones; a facet filter narrows what is counted.
+    assert.equal((await json(await s.api('/api/v1/search/facets?q=harbour&purpose=litigation&sample=2', { token: tok.admin }))).body.basis, 2);
+    assert.equal((await json(await s.api('/api/v1/search/facets?q=harbour&purpose=litigation&month=1999-01', { token: tok.admin }))).body.basis, 0);
+    // A viewer limited to news counts news only; an auditor may not search at all.
+    const vera = await json(await s.api('/api/v1/search/facets?q=harbour', { token: tok.viewer }));
+    assert.deepEqual(vera.body.facets.collection, { news: 2 });
+    assert.equal((await s.api('/api/v1/search/facets?q=harbour', { token: tok.auditor })).status, 403);
+    const log = await json(await s.api('/api/v1/audit/log?actor=vera&action=search', { token: tok.auditor }));
+    assert.ok(log.body.events.some((e: any) => e.detail?.facets === true && e.detail.query === 'harbour'));
+  });
+
   test('show, list, original with Range as an untrusted attachment', async () => {
     const show = await json(await s.api(`/api/v1/assets/${newsId}`, { token: tok.viewer }));
     assert.equal(show.status, 200);

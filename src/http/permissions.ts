@@ -14,6 +14,7 @@ export const ROUTE_PERMISSIONS: Record<string, Permission> = {
   'GET /api/v1/me': 'user',
 
   'GET /api/v1/search': 'search',
+  'GET /api/v1/search/facets': 'search',
   'GET /api/v1/assets': 'show',
   'POST /api/v1/assets': 'ingest',
   'GET /api/v1/assets/:id': 'show',

@@ -26,10 +26,12 @@ export const Hit = obj({
   language: nullable('string'), ingestedAt: str,
 }, ['assetId', 'path', 'type', 'collection', 'score', 'snippet', 'matches']);
 const FacetCounts = { type: 'object', additionalProperties: int };
-export const SearchResponse = obj({
-  total: int, hits: arr(Hit), tookMs: num,
-  facets: obj({ type: FacetCounts, collection: FacetCounts, language: FacetCounts, label: FacetCounts, month: FacetCounts }),
-}, ['total', 'hits']);
+const Facets = obj({ type: FacetCounts, collection: FacetCounts, language: FacetCounts, label: FacetCounts, month: FacetCounts });
+export const SearchResponse = obj({ total: int, hits: arr(Hit), tookMs: num, facets: Facets }, ['total', 'hits']);
+export const FacetsResponse = obj({
+  basis: { type: 'integer', description: 'assets the counts cover: the best-matching ones, up to `sample`' },
+  facets: Facets, tookMs: num,
+}, ['basis', 'facets']);
 
 export const Asset = obj({
   id: str, sha256: str, path: str, name: str, type: str, mime: str, size: int, collection: str, parentId: nullable('string'),

@@ -97,6 +97,22 @@ export class SearchEntriesRepo {
    * ranking, but measured 0.6–1 s for a word in most of 1 M documents, so it is opt-in.
    * Scores are in [0, 1) on both paths (rank / (rank + 1)). `total` counts assets among the candidates.
    */
+  /** Asset ids by best entry rank, over the first candidateCap matching rows (as pgMatch's GIN path). */
+  async pgTopAssets(tsquery: string, f: { types?: string[]; collections?: string[]; limit: number; candidateCap: number }): Promise<string[]> {
+    const params: unknown[] = [tsquery.includes('!') ? tsquery : tsquery.replace(/ <(?:-|\d+)> /g, ' & ')];
+    let filters = '';
+    if (f.types?.length) filters += ` AND type = ANY($${params.push(f.types)})`;
+    if (f.collections) filters += ` AND collection = ANY($${params.push(f.collections)})`;
+    const cap = params.push(f.candidateCap);
+    const exact = params.push(tsquery);
+    const limit = params.push(f.limit);
+    const r = await this.db.executeSql(
+      `WITH cand AS MATERIALIZED (SELECT asset_id, tsv FROM search_entries WHERE tsv @@ to_tsquery('vitrine_simple', $1)${filters} LIMIT $${cap})
+       SELECT asset_id FROM cand, to_tsquery('vitrine_simple', $${exact}) q WHERE tsv @@ q
+        GROUP BY asset_id ORDER BY max(ts_rank_cd(tsv, q, 1|32)) DESC, asset_id LIMIT $${limit}`, params);
+    return r.rows.map((x) => x.asset_id as string);
+  }
+
   async pgMatch(tsquery: string, f: { types?: string[]; collections?: string[]; limit: number; candidateCap: number; rum?: boolean }): Promise<{ rows: (EntryRow & { score: number })[]; total: number }> {
     const params: unknown[] = [tsquery];
     const where: string[] = [];

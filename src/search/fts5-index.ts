@@ -177,26 +177,47 @@ export class Fts5Index implements SearchIndex {
     }
   }
 
-  async query(q: ParsedQuery, f: IndexFilters): Promise<{ total: number; hits: IndexHit[] }> {
-    await this.sync();
-    const match = toFts5(q);
-    // Filters and `total` read the narrow side table: reading asset_id/type/collection from the FTS5
-    // content table loads each matching row whole (its text too), which for a common word is most of the
-    // corpus. Ranking selects rowids and scores only; the columns are read for the best rows alone.
+  /**
+   * FROM and WHERE for a match with filters. Filters read the narrow side table: reading asset_id/type/
+   * collection from the FTS5 content table loads each matching row whole (its text too), which for a common
+   * word is most of the corpus. null: the filters exclude everything.
+   */
+  private matchClause(q: ParsedQuery, f: IndexFilters): { from: string; w: string; params: (string | number)[]; filtered: boolean } | null {
     const where = ['fts MATCH ?'];
-    const params: (string | number)[] = [match];
+    const params: (string | number)[] = [toFts5(q)];
     if (f.types?.length) {
       where.push(`s.type IN (${f.types.map(() => '?').join(',')})`);
       params.push(...f.types);
     }
     if (f.collections) {
-      if (!f.collections.length) return { total: 0, hits: [] };
+      if (!f.collections.length) return null;
       where.push(`s.collection IN (${f.collections.map(() => '?').join(',')})`);
       params.push(...f.collections);
     }
     // CROSS JOIN keeps SQLite's join order: FTS5 drives, the side table is looked up by rowid.
-    const from = where.length > 1 ? 'fts CROSS JOIN side s ON s.rowid = fts.rowid' : 'fts';
-    const w = where.join(' AND ');
+    const filtered = where.length > 1;
+    return { from: filtered ? 'fts CROSS JOIN side s ON s.rowid = fts.rowid' : 'fts', w: where.join(' AND '), params, filtered };
+  }
+
+  async topAssets(q: ParsedQuery, f: IndexFilters): Promise<string[]> {
+    await this.sync();
+    const m = this.matchClause(q, f);
+    if (!m) return [];
+    // An asset's rank is its best entry's; its ordinal is the rowid's high bits. MATERIALIZED: bm25() may
+    // not be used inside an aggregate, and SQLite would otherwise flatten the subquery into one.
+    const rows = this.stmt(
+      `WITH m AS MATERIALIZED (SELECT fts.rowid >> ${ROWID_BITS} AS ord, bm25(fts) AS score FROM ${m.from} WHERE ${m.w})
+       SELECT o.asset_id FROM (SELECT ord, min(score) AS score FROM m GROUP BY ord ORDER BY score LIMIT ?) b
+       JOIN ords o ON o.ord = b.ord ORDER BY b.score, b.ord`).all(...m.params, f.limit) as { asset_id: string }[];
+    return rows.map((r) => r.asset_id);
+  }
+
+  async query(q: ParsedQuery, f: IndexFilters): Promise<{ total: number; hits: IndexHit[] }> {
+    await this.sync();
+    const m = this.matchClause(q, f);
+    if (!m) return { total: 0, hits: [] };
+    const { from, w, params } = m;
+    // Ranking selects rowids and scores only; the columns are read for the best rows alone.
     // Best entries first; an asset's score is its best entry's. Over-fetch so that `limit` distinct assets come back.
     const want = f.limit * 4 + 20;
     const rows = this.stmt(
@@ -215,7 +236,7 @@ export class Fts5Index implements SearchIndex {
     }
     const total = rows.length < want && hits.size < f.limit
       ? hits.size
-      : where.length === 1
+      : !m.filtered
         ? Number((this.stmt(`SELECT count(DISTINCT fts.rowid >> ${ROWID_BITS}) AS n FROM fts WHERE ${w}`).get(...params) as { n: number }).n)
         : Number((this.stmt(`SELECT count(DISTINCT s.asset_id) AS n FROM fts CROSS JOIN side s ON s.rowid = fts.rowid WHERE ${w}`).get(...params) as { n: number }).n);
     return { total, hits: [...hits.values()] };

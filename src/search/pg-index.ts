@@ -23,6 +23,16 @@ export class PgIndex implements SearchIndex {
   async compact(): Promise<void> {}
   async close(): Promise<void> {}
 
+  async topAssets(q: ParsedQuery, f: IndexFilters): Promise<string[]> {
+    if (f.collections && !f.collections.length) return [];
+    return this.entries.pgTopAssets(toTsquery(q), {
+      ...(f.types ? { types: f.types } : {}),
+      ...(f.collections ? { collections: f.collections } : {}),
+      limit: f.limit,
+      candidateCap: this.candidateCap,
+    });
+  }
+
   async query(q: ParsedQuery, f: IndexFilters): Promise<{ total: number; hits: IndexHit[] }> {
     if (f.collections && !f.collections.length) return { total: 0, hits: [] };
     const r = await this.entries.pgMatch(toTsquery(q), {

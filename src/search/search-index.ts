@@ -23,6 +23,8 @@ export interface SearchIndex {
   sync(): Promise<void>;
   removeAssets(assetIds: string[]): Promise<void>;
   query(q: ParsedQuery, f: IndexFilters): Promise<{ total: number; hits: IndexHit[] }>;
+  /** The best-matching f.limit assets' ids, best first, without their text (facet counts over many hits). */
+  topAssets(q: ParsedQuery, f: IndexFilters): Promise<string[]>;
   /** Rewrite index files so deleted text does not linger (after erasure). */
   compact(): Promise<void>;
   close(): Promise<void>;

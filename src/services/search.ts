@@ -111,4 +111,23 @@ export class SearchService {
     });
     return opts?.facets ? { total: r.total, hits, info } : { total: r.total, hits };
   }
+
+  /**
+   * The best `limit` matching assets (default 1,000) with the values facets count — not just the page of
+   * hits a search returns. Same access rules; audited as a search (it reveals counts).
+   */
+  async facetSample(p: SearchParams, actor: Actor): Promise<(AssetRow & HitFacets)[]> {
+    const limit = p.limit ?? 1000;
+    if (!Number.isInteger(limit) || limit < 1 || limit > 10_000) throw usageError('the facet sample is 1 to 10,000 assets');
+    if (p.type && !(TYPES as readonly string[]).includes(p.type)) throw usageError(`--type must be one of ${TYPES.join(', ')}`);
+    const q = parseQuery(p.query);
+    const collections = await this.access.readableCollections(actor, 'search', p.collection ?? null, p.purpose ?? null, p.query);
+    const ids = await this.index.topAssets(q, { ...(p.type ? { types: [p.type] } : {}), collections, limit });
+    const rows = await this.assets.getManyWithFacets(ids);
+    await this.audit.record({
+      actor: actor.name, action: 'search', target: null, purpose: p.purpose ?? null, outcome: 'ok',
+      detail: { query: p.query, type: p.type ?? null, collection: p.collection ?? null, facets: true, assets: rows.length },
+    });
+    return rows;
+  }
 }

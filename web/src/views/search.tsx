@@ -28,6 +28,8 @@ export function Search() {
     return f;
   });
   const [res, setRes] = useState<any>(null);
+  // Counts over the best 1,000 matches, fetched beside the page of hits (whose own facets show meanwhile).
+  const [wide, setWide] = useState<{ key: string; basis: number; facets: any } | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
   const [collections, setCollections] = useState<string[]>([]);
@@ -39,8 +41,11 @@ export function Search() {
     setError(null);
     const sp = new URLSearchParams({ q: query, limit: '50', ...f });
     history.replaceState(null, '', `#/search?${sp}`);
+    const key = sp.toString();
+    const fsp = new URLSearchParams({ q: query, ...f });
+    api(`/search/facets?${fsp}`).then((r) => setWide({ key, basis: r.basis, facets: r.facets })).catch(() => setWide(null));
     try {
-      setRes(await api(`/search?${sp}`));
+      setRes({ ...(await api(`/search?${sp}`)), key });
     } catch (e) {
       setError(e);
       setRes(null);
@@ -78,8 +83,11 @@ export function Search() {
       {res ? (
         <div class="results">
           <aside aria-label="Facets">
+            {wide?.key === res.key && wide.basis < res.total
+              ? <p class="meta">Counts over the best {wide.basis.toLocaleString()} of {res.total.toLocaleString()} results</p> : null}
             {FACETS.map(([k, label]) => {
-              const entries = Object.entries<number>(res.facets?.[k] ?? {});
+              const facets = wide?.key === res.key ? wide.facets : res.facets;
+              const entries = Object.entries<number>(facets?.[k] ?? {});
               if (!entries.length && !filters[k]) return null;
               return (
                 <fieldset>
