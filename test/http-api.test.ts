@@ -3,6 +3,8 @@
 // actions, purposes, untrusted originals (attachment, nosniff, CSP, Range), errors, OpenAPI, SSE.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import { buildApp } from '../src/http/app.ts';
 import { ROUTE_PERMISSIONS } from '../src/http/permissions.ts';
 import { startServer, type Server } from './http-fixture.ts';
@@ -328,6 +330,11 @@ describe('uploads and progress', () => {
     const show = await json(await s.api(`/api/v1/assets/${res.assets[0].id}`, { token: tok.curator }));
     assert.equal(show.body.size, bytes.length);
     assert.equal(show.body.name, 'lighthouse.txt');
+    // The finished file was moved into the blob store (one write), and nothing of the upload is left behind.
+    const original = await s.api(`/api/v1/assets/${res.assets[0].id}/original`, { token: tok.curator });
+    assert.equal(await original.text(), text);
+    assert.deepEqual(await readdir(join(s.dir, 'uploads')), []);
+    assert.equal((await s.c.blobs.verify(res.assets[0].sha256)).ok, true);
     const legal = await s.api('/api/v1/uploads', { token: tok.curator, method: 'POST', headers: { ...tus, 'upload-length': '5', 'upload-metadata': `filename ${btoa('x.txt')},collection ${btoa('legal')}` } });
     assert.equal(legal.status, 403);
   });

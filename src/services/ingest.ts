@@ -129,7 +129,8 @@ export class IngestService {
    * One file arriving as a stream (HTTP upload): stored while hashing, never buffered whole; the first
    * 8 KiB are kept to sniff its type. Then recorded and queued exactly like a file from disk.
    */
-  async ingestStream(data: Readable, o: IngestOptions & { name: string; path?: string }): Promise<IngestResult> {
+  /** `adoptFile`: data is a read stream of this file, which the caller gives up (a finished HTTP upload). */
+  async ingestStream(data: Readable, o: IngestOptions & { name: string; path?: string; adoptFile?: string }): Promise<IngestResult> {
     const res: IngestResult = { ingested: 0, duplicates: 0, failed: [], assets: [] };
     await this.d.assets.ensureCollections([o.collection]);
     const coll = await this.d.assets.getCollection(o.collection);
@@ -149,7 +150,9 @@ export class IngestService {
       },
     });
     data.on('error', (e) => tap.destroy(e));
-    const put = await this.d.blobs.put(data.pipe(tap), { maxBytes: this.d.maxFileBytes, known: this.knownSha });
+    const put = await this.d.blobs.put(data.pipe(tap), {
+      maxBytes: this.d.maxFileBytes, known: this.knownSha, ...(o.adoptFile ? { file: o.adoptFile, adopt: true } : {}),
+    });
     if (put.size === 0) {
       if (put.created) await this.d.blobs.delete(put.sha256).catch(() => {});
       throw new AppError('E_EMPTY', 'the upload is empty; nothing to store', 'usage');

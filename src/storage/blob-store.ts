@@ -31,6 +31,13 @@ export interface PutOptions {
    * conditionally, and the fs store, do not need it.
    */
   known?: (sha256: string) => Promise<boolean>;
+  /**
+   * With `file`: the caller gives the file up (a finished HTTP upload in the data directory, written by no
+   * one else any more). The fs store then moves it into place after hashing `data` (a read stream of it)
+   * instead of writing a second copy; other stores copy as usual. The caller removes the file if it is
+   * still there afterwards.
+   */
+  adopt?: boolean;
 }
 
 export interface ByteRange {

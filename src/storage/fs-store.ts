@@ -5,12 +5,12 @@ import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, open, readdir, rename, rm, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Transform, type Readable } from 'node:stream';
+import { Transform, Writable, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { AppError } from '../errors.ts';
 import { processAlive } from '../util/process-alive.ts';
 import { verifyByHash } from './stream-util.ts';
-import { SHA256_RE, type BlobInfo, type BlobStore, type ByteRange, type PutResult, type VerifyResult } from './blob-store.ts';
+import { SHA256_RE, type BlobInfo, type BlobStore, type ByteRange, type PutOptions, type PutResult, type VerifyResult } from './blob-store.ts';
 
 export class FsBlobStore implements BlobStore {
   readonly kind = 'fs' as const;
@@ -34,22 +34,13 @@ export class FsBlobStore implements BlobStore {
     return join(this.root, 'sha256', sha256.slice(0, 2), sha256.slice(2, 4), sha256);
   }
 
-  async put(data: Readable, opts: { expectedSha256?: string; maxBytes?: number } = {}): Promise<PutResult> {
+  async put(data: Readable, opts: PutOptions = {}): Promise<PutResult> {
+    if (opts.adopt && typeof opts.file === 'string') return this.adopt(data, opts.file, opts);
     const tmpPath = join(this.tmp, `put-${process.pid}-${randomBytes(8).toString('hex')}`);
-    const hash = createHash('sha256');
-    let size = 0;
-    const max = opts.maxBytes ?? Infinity;
-    const meter = new Transform({
-      transform(chunk: Buffer, _enc, cb) {
-        size += chunk.length;
-        if (size > max) return cb(new AppError('E_TOO_LARGE', `content exceeds the limit of ${max} bytes`, 'failure', { httpStatus: 413 }));
-        hash.update(chunk);
-        cb(null, chunk);
-      },
-    });
+    const m = meter(opts.maxBytes);
     const fh = await open(tmpPath, 'wx', 0o600);
     try {
-      await pipeline(data, meter, createWriteStream('', { fd: fh.fd, autoClose: false, highWaterMark: 1 << 20 }));
+      await pipeline(data, m.transform, createWriteStream('', { fd: fh.fd, autoClose: false, highWaterMark: 1 << 20 }));
       await fh.sync();
     } catch (e) {
       await fh.close().catch(() => {});
@@ -57,15 +48,44 @@ export class FsBlobStore implements BlobStore {
       throw e;
     }
     await fh.close();
-    const sha256 = hash.digest('hex');
+    return this.place(tmpPath, m.digest(), m.size(), opts);
+  }
+
+  /**
+   * A file the caller gives up (a finished upload under DATA): hashed from `data`, then fsynced and renamed
+   * into place — one write of the content instead of two. Another filesystem (EXDEV): copied as usual.
+   */
+  private async adopt(data: Readable, file: string, opts: PutOptions): Promise<PutResult> {
+    const m = meter(opts.maxBytes);
+    await pipeline(data, m.transform, new Writable({ write: (_c, _e, cb) => cb() }));
+    const size = m.size();
+    const fh = await open(file, 'r+');
+    try {
+      // `data` was a read stream of this file; a different length means it was not (or it changed).
+      if ((await fh.stat()).size !== size) throw new AppError('E_SOURCE_CHANGED', `${file} is not the content that was streamed; nothing stored`, 'failure');
+      await fh.chmod(0o600);
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    try {
+      return await this.place(file, m.digest(), size, opts);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EXDEV') throw e;
+      return this.put(createReadStream(file, { highWaterMark: 1 << 20 }), { ...opts, adopt: false });
+    }
+  }
+
+  /** Renames a complete, fsynced file to its content's name (or drops it when that content is stored). */
+  private async place(tmpPath: string, sha256: string, size: number, opts: PutOptions): Promise<PutResult> {
     if (opts.expectedSha256 && opts.expectedSha256 !== sha256) {
-      await unlink(tmpPath).catch(() => {});
+      if (!opts.adopt) await unlink(tmpPath).catch(() => {});
       throw new AppError('E_HASH_MISMATCH', `content hash ${sha256} differs from the expected ${opts.expectedSha256}`, 'failure', { httpStatus: 422 });
     }
     const final = this.pathOf(sha256);
     const existing = await stat(final).catch(() => null);
     if (existing && existing.size === size) {
-      await unlink(tmpPath).catch(() => {});
+      if (!opts.adopt) await unlink(tmpPath).catch(() => {});
       return { sha256, size, created: false };
     }
     const dir = join(this.root, 'sha256', sha256.slice(0, 2), sha256.slice(2, 4));
@@ -153,6 +173,22 @@ export async function cleanTmp(tmp: string): Promise<void> {
   }
 }
 
+
+/** Counts and hashes what streams through; past maxBytes it fails with E_TOO_LARGE. */
+function meter(maxBytes: number | undefined) {
+  const hash = createHash('sha256');
+  let size = 0;
+  const max = maxBytes ?? Infinity;
+  const transform = new Transform({
+    transform(chunk: Buffer, _enc, cb) {
+      size += chunk.length;
+      if (size > max) return cb(new AppError('E_TOO_LARGE', `content exceeds the limit of ${max} bytes`, 'failure', { httpStatus: 413 }));
+      hash.update(chunk);
+      cb(null, chunk);
+    },
+  });
+  return { transform, size: () => size, digest: () => hash.digest('hex') };
+}
 
 export async function fsyncDir(dir: string): Promise<void> {
   const fh = await open(dir, 'r');

@@ -59,8 +59,9 @@ export function registerUploadRoutes(app: FastifyInstance, { c }: HttpCtx): void
       const md = upload.metadata ?? {};
       const file = join(dir, upload.id);
       try {
+        // The finished upload file is moved into the blob store (fs), not written a second time.
         const res = await c.ingest.ingestStream(createReadStream(file, { highWaterMark: 1 << 20 }), {
-          name: md.filename ?? 'upload', collection: md.collection || 'default', actor, purpose: md.purpose || purpose,
+          name: md.filename ?? 'upload', collection: md.collection || 'default', actor, purpose: md.purpose || purpose, adoptFile: file,
         });
         const out = { ...res, failed: res.failed.map(({ path, error }) => ({ path, error })) };
         return { status_code: 200, headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(out) };
@@ -68,7 +69,9 @@ export function registerUploadRoutes(app: FastifyInstance, { c }: HttpCtx): void
         const err = toAppError(e);
         throw fail(err.httpStatus >= 500 ? 500 : err.httpStatus, err.code, err.message);
       } finally {
-        await store.remove(upload.id).catch(() => rm(file, { force: true }));
+        // The file is usually gone already (moved into the blob store); its metadata goes either way.
+        await rm(file, { force: true });
+        await store.configstore.delete(upload.id).catch(() => {});
       }
     },
   });
