@@ -12,13 +12,17 @@ if (major < 22) {
   process.stderr.write(`vitrine: E_NODE_VERSION Node ${process.versions.node} is too old; run "make setup" and use "npx vitrine" (it brings Node 22)\n`);
   process.exit(2);
 }
-// `serve` is long-lived and held to a memory budget: V8 grows the young generation to 3 × 16 MB under an
-// allocation burst (an upload, 50 clients searching) and keeps it resident. 2 MB semi-spaces cost a few
-// more scavenges and keep ~40 MB off the server's RSS (bench/RESULTS-http.md). Same pid, so service
-// managers and `kill` see no difference. VITRINE_NODE_FLAGS replaces the flags (empty: none).
-const SERVE_FLAGS = (process.env.VITRINE_NODE_FLAGS ?? '--max-semi-space-size=2').split(/\s+/).filter(Boolean);
-if (process.argv[2] === 'serve' && SERVE_FLAGS.length && !process.env.VITRINE_REEXEC && typeof process.execve === 'function') {
-  process.execve(process.execPath, [process.execPath, ...SERVE_FLAGS, ...process.execArgv, ...process.argv.slice(1)], { ...process.env, VITRINE_REEXEC: '1' });
+// Long-lived commands re-execute themselves once (same pid: service managers and `kill` see no difference)
+// with settings that keep resident memory down, measured in bench/RESULTS-http.md:
+// - MALLOC_ARENA_MAX=2: glibc otherwise gives each thread (libuv's pool writing and hashing uploads, libvips)
+//   its own arena, and freed upload buffers stay resident in them: ~50 MB during a 1 GiB upload;
+// - for `serve`, 2 MB V8 semi-spaces (VITRINE_NODE_FLAGS replaces them; empty = none): V8 grows the young
+//   generation to 3 × 16 MB under bursts and keeps it.
+const LONG_LIVED = new Set(['serve', 'work']);
+if (LONG_LIVED.has(process.argv[2]) && !process.env.VITRINE_REEXEC && typeof process.execve === 'function') {
+  const flags = process.argv[2] === 'serve' ? (process.env.VITRINE_NODE_FLAGS ?? '--max-semi-space-size=2').split(/\s+/).filter(Boolean) : [];
+  process.execve(process.execPath, [process.execPath, ...flags, ...process.execArgv, ...process.argv.slice(1)],
+    { MALLOC_ARENA_MAX: '2', ...process.env, VITRINE_REEXEC: '1' });
 }
 // V8's compile cache (node_modules/.cache) makes later starts skip parsing the sources again.
 const { enableCompileCache } = await import('node:module');
