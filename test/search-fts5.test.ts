@@ -101,3 +101,15 @@ test('writes made behind its back are seen by the next query; erasure and reopen
     await again.close();
   }
 });
+
+test('hit rows carry facet values: language, and each detected object label once', async () => {
+  const sha = String(5).padStart(64, '0'); // asset a5
+  await db.executeSql(`INSERT INTO analyses (sha256, analyser, version, status, result) VALUES
+    ($1, 'objects', 1, 'done', $2::jsonb), ($1, 'language', 1, 'done', '{"language":"de"}'::jsonb)`,
+  [sha, JSON.stringify({ objects: [{ label: 'person', score: 0.9 }, { label: 'car', score: 0.7 }, { label: 'person', score: 0.6 }] })]);
+  const rows = await assets.getManyWithFacets(['a5', 'a6']);
+  const a5 = rows.find((r) => r.id === 'a5')!;
+  assert.deepEqual([a5.language, [...a5.labels].sort()], ['de', ['car', 'person']]);
+  const a6 = rows.find((r) => r.id === 'a6')!;
+  assert.deepEqual([a6.language, a6.labels], [null, []]);
+});

@@ -164,19 +164,19 @@ export class AssetsRepo {
    */
   async getManyWithFacets(ids: string[]): Promise<(AssetRow & HitFacets)[]> {
     if (!ids.length) return [];
+    // Labels as a JSON path result (duplicates removed here): a correlated jsonb_agg(DISTINCT …) per row
+    // cost 1.5 ms more for 20 hits in PGlite.
     const r = await this.db.executeSql(
-      `SELECT a.*, l.result->>'language' AS facet_language,
-              (SELECT coalesce(jsonb_agg(DISTINCT x->>'label'), '[]'::jsonb)
-                 FROM jsonb_array_elements(coalesce(o.result->'objects', '[]'::jsonb)) x) AS facet_labels
+      `SELECT a.*, l.result->>'language' AS facet_language, jsonb_path_query_array(o.result, '$.objects[*].label') AS facet_labels
          FROM assets a
          LEFT JOIN analyses l ON l.sha256 = a.sha256 AND l.analyser = 'language' AND l.status = 'done'
          LEFT JOIN analyses o ON o.sha256 = a.sha256 AND o.analyser = 'objects' AND o.status = 'done'
         WHERE a.id = ANY($1::text[])`, [ids]);
     return r.rows.map((row) => {
-      const labels = typeof row.facet_labels === 'string' ? JSON.parse(row.facet_labels) : row.facet_labels;
+      const labels: unknown = typeof row.facet_labels === 'string' ? JSON.parse(row.facet_labels) : row.facet_labels;
       return {
         ...toAsset(row), language: row.facet_language ?? null,
-        labels: (labels ?? []).filter((x: unknown): x is string => typeof x === 'string'),
+        labels: Array.isArray(labels) ? [...new Set(labels.filter((x: unknown): x is string => typeof x === 'string'))] : [],
       };
     });
   }

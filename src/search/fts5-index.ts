@@ -217,23 +217,37 @@ export class Fts5Index implements SearchIndex {
     const m = this.matchClause(q, f);
     if (!m) return { total: 0, hits: [] };
     const { from, w, params } = m;
-    // Ranking selects rowids and scores only; the columns are read for the best rows alone.
-    // Best entries first; an asset's score is its best entry's. Over-fetch so that `limit` distinct assets come back.
+    // Ranking selects rowids and scores only. An entry's asset is its rowid's high bits, so the best
+    // `limit` assets are chosen before any column is read, and text is read for their entries alone.
+    // Over-fetch so that `limit` distinct assets come back; an asset's score is its best entry's.
     const want = f.limit * 4 + 20;
-    const rows = this.stmt(
-      `SELECT b.id, t.entry_id, t.asset_id, t.analyser, t.type, t.collection, t.text, t.page, t.start_s, t.end_s, t.box, b.score
-       FROM (SELECT fts.rowid AS id, bm25(fts) AS score FROM ${from} WHERE ${w} ORDER BY score LIMIT ?) b
-       CROSS JOIN fts t ON t.rowid = b.id ORDER BY b.score, b.id`).all(...params, want) as Record<string, any>[];
-    const hits = new Map<string, IndexHit>();
-    for (const r of rows) {
-      const e: EntryRow = {
-        id: Number(r.entry_id), assetId: r.asset_id, analyser: r.analyser, type: r.type, collection: r.collection, text: r.text,
-        page: r.page ?? null, start: r.start_s ?? null, end: r.end_s ?? null, box: r.box ? JSON.parse(r.box) : null,
-      };
-      const h = hits.get(e.assetId);
-      if (h) h.entries.push(e);
-      else if (hits.size < f.limit) hits.set(e.assetId, { assetId: e.assetId, score: -Number(r.score), entries: [e] });
+    const ranked = (this.stmt(`SELECT fts.rowid AS id, bm25(fts) AS score FROM ${from} WHERE ${w} ORDER BY score LIMIT ?`)
+      .all(...params, want) as { id: number; score: number }[]).sort((a, b) => a.score - b.score || a.id - b.id);
+    const chosen = new Map<number, { score: number; ids: number[] }>();
+    for (const r of ranked) {
+      const ord = Math.floor(r.id / PER_ASSET);
+      const c = chosen.get(ord);
+      if (c) c.ids.push(r.id);
+      else if (chosen.size < f.limit) chosen.set(ord, { score: r.score, ids: [r.id] });
     }
+    const ids = [...chosen.values()].flatMap((c) => c.ids);
+    const byId = new Map((this.stmt(
+      `SELECT rowid AS id, entry_id, asset_id, analyser, type, collection, text, page, start_s, end_s, box FROM fts
+        WHERE rowid IN (SELECT value FROM json_each(?))`).all(JSON.stringify(ids)) as Record<string, any>[]).map((r) => [Number(r.id), r]));
+    const hits = new Map<string, IndexHit>();
+    for (const c of chosen.values()) {
+      const entries: EntryRow[] = [];
+      for (const id of c.ids) {
+        const r = byId.get(id);
+        if (!r) continue;
+        entries.push({
+          id: Number(r.entry_id), assetId: r.asset_id, analyser: r.analyser, type: r.type, collection: r.collection, text: r.text,
+          page: r.page ?? null, start: r.start_s ?? null, end: r.end_s ?? null, box: r.box ? JSON.parse(r.box) : null,
+        });
+      }
+      if (entries.length) hits.set(entries[0]!.assetId, { assetId: entries[0]!.assetId, score: -c.score, entries });
+    }
+    const rows = ranked;
     const total = rows.length < want && hits.size < f.limit
       ? hits.size
       : !m.filtered
