@@ -16,11 +16,11 @@ if (major < 22) {
 // with settings that keep resident memory down, measured in bench/RESULTS-http.md:
 // - MALLOC_ARENA_MAX=2: glibc otherwise gives each thread (libuv's pool writing and hashing uploads, libvips)
 //   its own arena, and freed upload buffers stay resident in them: ~50 MB during a 1 GiB upload;
-// - for `serve`, 4 MB V8 semi-spaces (VITRINE_NODE_FLAGS replaces the flags; empty = none): V8 grows the
-//   young generation to 3 × 16 MB under bursts and keeps it; 2 MB cost search p95 here (more scavenges).
+// - VITRINE_NODE_FLAGS: extra V8 flags for `serve` (none by default: smaller semi-spaces saved ~20 MB of RSS
+//   but more scavenges per request cost search p95 here).
 const LONG_LIVED = new Set(['serve', 'work']);
 if (LONG_LIVED.has(process.argv[2]) && !process.env.VITRINE_REEXEC && typeof process.execve === 'function') {
-  const flags = process.argv[2] === 'serve' ? (process.env.VITRINE_NODE_FLAGS ?? '--max-semi-space-size=4').split(/\s+/).filter(Boolean) : [];
+  const flags = process.argv[2] === 'serve' ? (process.env.VITRINE_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean) : [];
   process.execve(process.execPath, [process.execPath, ...flags, ...process.execArgv, ...process.argv.slice(1)],
     { MALLOC_ARENA_MAX: '2', ...process.env, VITRINE_REEXEC: '1' });
 }
