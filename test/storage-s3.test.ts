@@ -152,14 +152,20 @@ test('s3: server killed in the middle of a put → transient error, no object; t
   }
 });
 
-test('s3: a local file larger than one part goes straight to its final key (no copy); stored again, nothing is uploaded', async () => {
-  const store = new S3BlobStore(options());
-  await store.init();
+/** The names of the S3 commands the store sends, in order. */
+function recordCommands(store: S3BlobStore): string[] {
   const sent: string[] = [];
   store.client.middlewareStack.add((next, ctx) => (args) => {
     sent.push(ctx.commandName as string);
     return next(args);
   }, { step: 'initialize', name: 'recordCommands' });
+  return sent;
+}
+
+test('s3: a local file larger than one part goes straight to its final key (no copy); stored again, nothing is uploaded', async () => {
+  const store = new S3BlobStore(options());
+  await store.init();
+  const sent = recordCommands(store);
   const path = join(tmpRoot, `file-${randomBytes(4).toString('hex')}`);
   const b = content(11 * MiB, 77);
   await writeFile(path, b);
@@ -181,11 +187,7 @@ test('s3: a local file larger than one part goes straight to its final key (no c
 test('s3 without conditional writes: the caller\'s database replaces the HEAD before a small PUT', async () => {
   const store = new S3BlobStore(options());
   await store.init();
-  const sent: string[] = [];
-  store.client.middlewareStack.add((next, ctx) => (args) => {
-    sent.push(ctx.commandName as string);
-    return next(args);
-  }, { step: 'initialize', name: 'recordCommands' });
+  const sent = recordCommands(store);
   try {
     const b = content(64 * 1024, 78);
     const r = await store.put(Readable.from([b]), { known: async () => false });

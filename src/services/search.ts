@@ -3,8 +3,8 @@
 import { usageError } from '../errors.ts';
 import type { AssetRow, AssetsRepo, HitFacets } from '../repositories/assets.ts';
 import type { EntryRow } from '../repositories/search-entries.ts';
-import { parseQuery } from '../search/query.ts';
-import type { SearchIndex } from '../search/search-index.ts';
+import { parseQuery, type ParsedQuery } from '../search/query.ts';
+import type { IndexFilters, SearchIndex } from '../search/search-index.ts';
 import { findMatches, makeSnippet, type Highlight } from '../search/snippet.ts';
 import type { Actor, AuditService } from './audit.ts';
 import type { AccessPolicy } from './access.ts';
@@ -78,15 +78,21 @@ export class SearchService {
     this.access = access;
   }
 
+  /** The parsed query and the index filters this actor may use (access and purpose rules applied). */
+  private async prepare(p: SearchParams, actor: Actor, limit: number): Promise<{ q: ParsedQuery; filters: IndexFilters }> {
+    if (p.type && !(TYPES as readonly string[]).includes(p.type)) throw usageError(`--type must be one of ${TYPES.join(', ')}`);
+    const q = parseQuery(p.query);
+    const collections = await this.access.readableCollections(actor, 'search', p.collection ?? null, p.purpose ?? null, p.query);
+    return { q, filters: { ...(p.type ? { types: [p.type] } : {}), collections, limit } };
+  }
+
   search(p: SearchParams, actor: Actor): Promise<SearchResponse>;
   search(p: SearchParams, actor: Actor, opts: { facets: true }): Promise<SearchResponse & { info: Map<string, HitInfo> }>;
   async search(p: SearchParams, actor: Actor, opts?: { facets: true }): Promise<SearchResponse & { info?: Map<string, HitInfo> }> {
     const limit = p.limit ?? 20;
     if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw usageError('--limit must be a whole number from 1 to 1000');
-    if (p.type && !(TYPES as readonly string[]).includes(p.type)) throw usageError(`--type must be one of ${TYPES.join(', ')}`);
-    const q = parseQuery(p.query);
-    const collections = await this.access.readableCollections(actor, 'search', p.collection ?? null, p.purpose ?? null, p.query);
-    const r = await this.index.query(q, { ...(p.type ? { types: [p.type] } : {}), collections, limit });
+    const { q, filters } = await this.prepare(p, actor, limit);
+    const r = await this.index.query(q, filters);
     const ids = r.hits.map((h) => h.assetId);
     const rows: (AssetRow & Partial<HitFacets>)[] = opts?.facets ? await this.assets.getManyWithFacets(ids) : await this.assets.getMany(ids);
     const assets = new Map(rows.map((a) => [a.id, a]));
@@ -119,10 +125,8 @@ export class SearchService {
   async facetSample(p: SearchParams, actor: Actor): Promise<(AssetRow & HitFacets)[]> {
     const limit = p.limit ?? 1000;
     if (!Number.isInteger(limit) || limit < 1 || limit > 10_000) throw usageError('the facet sample is 1 to 10,000 assets');
-    if (p.type && !(TYPES as readonly string[]).includes(p.type)) throw usageError(`--type must be one of ${TYPES.join(', ')}`);
-    const q = parseQuery(p.query);
-    const collections = await this.access.readableCollections(actor, 'search', p.collection ?? null, p.purpose ?? null, p.query);
-    const ids = await this.index.topAssets(q, { ...(p.type ? { types: [p.type] } : {}), collections, limit });
+    const { q, filters } = await this.prepare(p, actor, limit);
+    const ids = await this.index.topAssets(q, filters);
     const rows = await this.assets.getManyWithFacets(ids);
     await this.audit.record({
       actor: actor.name, action: 'search', target: null, purpose: p.purpose ?? null, outcome: 'ok',
