@@ -289,12 +289,13 @@ const md = [
   table(['part', 'mean ms', 'share'], parts.map(([k, v]) => [k, ms(v), `${(100 * v / (tTotal / n)).toFixed(0)}%`])),
   '',
   'Design: with PGlite (the embedded default) search goes to an SQLite FTS5 index (`node:sqlite`, `DATA/db/search.sqlite`)',
-  'mirrored from the `search_entries` table, which stays the source of truth (the mirror catches up by id before each',
-  'query and is rebuilt when it disagrees). FTS5 ranks with bm25 over its inverted index instead of PostgreSQL ranking',
-  'every match; the ranked subquery selects rowid + score only and the columns (text, page, time, box) are read for the',
-  'best `4 × limit + 20` entries alone; type/collection filters and `total` (`count(DISTINCT asset_id)`, only when there',
-  'are more matches than fetched) read a narrow side table (rowid → asset, type, collection) rather than whole content',
-  'rows. PostgreSQL (scale-out) uses its tsvector/GIN with a candidate cap.',
+  'mirrored from the `search_entries` table, which stays the source of truth (the mirror catches up by id when the',
+  'table was written, and is rebuilt when it disagrees). FTS5 ranks with bm25 over its inverted index instead of',
+  'PostgreSQL ranking every match. Rowids are clustered by asset (ordinal × 2^24 + entry), so the ranking selects',
+  'rowid + score only, the best `limit` assets are chosen from the rowids, and text, page, time and box are read for',
+  'their entries alone; `total` is `count(DISTINCT rowid >> 24)` (only when there are more matches than fetched).',
+  'Type/collection filters read a narrow side table (rowid → asset, type, collection). PostgreSQL (scale-out) uses its',
+  'tsvector/GIN with a candidate cap.',
 ].join('\n');
 console.log('\n' + md);
 const summary: SummaryRow[] = [{
