@@ -4,6 +4,7 @@
 // policy: viewers and missing purposes are refused, --out inside the data directory is refused.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { detail, stddev } from './helpers/pixels.ts';
 import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -46,24 +47,6 @@ after(async () => {
 
 async function grey(path: string) {
   return sharp(path).greyscale().raw().toBuffer({ resolveWithObject: true });
-}
-/** Mean absolute difference between horizontal and vertical neighbours: fine detail. */
-function detail(buf: Buffer, width: number, [x, y, w, h]: number[]): number {
-  let s = 0, n = 0;
-  for (let j = y!; j < y! + h! - 1; j++) for (let i = x!; i < x! + w! - 1; i++) {
-    const v = buf[j * width + i]!;
-    s += Math.abs(v - buf[j * width + i + 1]!) + Math.abs(v - buf[(j + 1) * width + i]!);
-    n++;
-  }
-  return s / n;
-}
-function stddev(buf: Buffer, width: number, [x, y, w, h]: number[]): number {
-  let s = 0, s2 = 0, n = 0;
-  for (let j = y!; j < y! + h!; j++) for (let i = x!; i < x! + w!; i++) {
-    const v = buf[j * width + i]!;
-    s += v; s2 += v * v; n++;
-  }
-  return Math.sqrt(s2 / n - (s / n) ** 2);
 }
 
 test('plain export is the stored bytes; audited with bytes and format', async () => {

@@ -3,6 +3,7 @@
 // export is audited; an output name that cannot hold H.264 is refused.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { detail } from './helpers/pixels.ts';
 import { execFileSync } from 'node:child_process';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -40,15 +41,6 @@ async function frame(video: string, t: number) {
   const png = join(root, `f-${Math.random().toString(36).slice(2)}.png`);
   ff(['-ss', String(t), '-i', video, '-frames:v', '1', png]);
   return sharp(png).greyscale().raw().toBuffer({ resolveWithObject: true });
-}
-function detail(buf: Buffer, width: number, [x, y, w, h]: number[]): number {
-  let s = 0, n = 0;
-  for (let j = y!; j < y! + h! - 1; j++) for (let i = x!; i < x! + w! - 1; i++) {
-    const v = buf[j * width + i]!;
-    s += Math.abs(v - buf[j * width + i + 1]!) + Math.abs(v - buf[(j + 1) * width + i]!);
-    n++;
-  }
-  return s / n;
 }
 
 test('--redact faces on video: faces blurred, a timed box blurred only in its range, same duration', { timeout: 180_000 }, async () => {

@@ -3,6 +3,7 @@
 // (its detail gone) in output frames, the far corner must be unchanged, audio kept, same duration.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { stddev } from './helpers/pixels.ts';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,14 +21,6 @@ async function frameAt(video: string, t: number, out: string) {
   return sharp(out).greyscale().raw().toBuffer({ resolveWithObject: true });
 }
 
-function stddev(buf: Buffer, width: number, [x, y, w, h]: Box): number {
-  let s = 0, s2 = 0, n = 0;
-  for (let j = y; j < y + h; j++) for (let i = x; i < x + w; i++) {
-    const v = buf[j * width + i]!;
-    s += v; s2 += v * v; n++;
-  }
-  return Math.sqrt(s2 / n - (s / n) ** 2);
-}
 
 function meanAbsDiff(a: Buffer, b: Buffer, width: number, [x, y, w, h]: Box): number {
   let d = 0, n = 0;
