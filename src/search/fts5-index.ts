@@ -40,7 +40,11 @@ export class Fts5Index implements SearchIndex {
     this.insertSide = db.prepare('INSERT INTO side (rowid, entry_id, asset_id, type, collection) VALUES (?,?,?,?,?)');
     this.getOrd = db.prepare('SELECT ord, next_local FROM ords WHERE asset_id = ?');
     this.putOrd = db.prepare('INSERT OR REPLACE INTO ords (asset_id, ord, next_local) VALUES (?,?,?)');
-    this.maxOrd = Number((db.prepare('SELECT coalesce(max(ord), 0) AS m FROM ords').get() as { m: number }).m);
+    this.maxOrd = this.storedMaxOrd();
+  }
+
+  private storedMaxOrd(): number {
+    return Number((this.db.prepare('SELECT coalesce(max(ord), 0) AS m FROM ords').get() as { m: number }).m);
   }
 
   private stmt(sql: string): StatementSync {
@@ -135,7 +139,6 @@ export class Fts5Index implements SearchIndex {
           if (!o) {
             const got = this.getOrd.get(r.assetId) as { ord: number; next_local: number } | undefined;
             o = got ? { ord: Number(got.ord), next: Number(got.next_local) } : { ord: ++this.maxOrd, next: 0 };
-            ords.set(r.assetId, o);
           }
           // 16 M entries for one asset: continue under a new ordinal (its matches may then count twice in `total`).
           if (o.next >= PER_ASSET) o = { ord: ++this.maxOrd, next: 0 };
@@ -148,7 +151,7 @@ export class Fts5Index implements SearchIndex {
         this.db.exec('COMMIT');
       } catch (e) {
         this.db.exec('ROLLBACK');
-        this.maxOrd = Number((this.db.prepare('SELECT coalesce(max(ord), 0) AS m FROM ords').get() as { m: number }).m);
+        this.maxOrd = this.storedMaxOrd(); // the rolled-back batch's ordinals are free again
         throw e;
       }
       this.watermark = rows[rows.length - 1]!.id;
@@ -247,8 +250,7 @@ export class Fts5Index implements SearchIndex {
       }
       if (entries.length) hits.set(entries[0]!.assetId, { assetId: entries[0]!.assetId, score: -c.score, entries });
     }
-    const rows = ranked;
-    const total = rows.length < want && hits.size < f.limit
+    const total = ranked.length < want && hits.size < f.limit
       ? hits.size
       : !m.filtered
         ? Number((this.stmt(`SELECT count(DISTINCT fts.rowid >> ${ROWID_BITS}) AS n FROM fts WHERE ${w}`).get(...params) as { n: number }).n)
