@@ -70,8 +70,7 @@ export class AuditEventsRepo {
       return out;
     }
     const { out, frontier } = await this.db.k.transaction().execute(async (tx) => {
-      // PGlite: one process, whose transaction holds the only connection; the lock would add nothing.
-      if (this.db.kind === 'postgres') await tx.selectNoFrom((eb) => eb.fn('pg_advisory_xact_lock', [eb.val(CHAIN_LOCK)]).as('l')).execute();
+      await this.lockChain(tx);
       // Read after the lock is held (its own statement: a statement's snapshot predates its locks).
       const r = await sql<Record<string, any>>`SELECT e.*, t.size AS tree_size, t.nodes AS tree_nodes
         FROM (SELECT 1) one LEFT JOIN audit_tree t ON t.id = 1
@@ -88,6 +87,14 @@ export class AuditEventsRepo {
     });
     if (gen !== null) this.remember(gen + Math.ceil(out.length / INSERT_CHUNK), out, frontier);
     return out;
+  }
+
+  /**
+   * Holds the chain lock for the rest of the transaction. PGlite: one process, whose transaction holds the
+   * only connection, so the lock would add nothing but a round trip.
+   */
+  private async lockChain(tx: Transaction<Database>): Promise<void> {
+    if (this.db.kind === 'postgres') await tx.selectNoFrom((eb) => eb.fn('pg_advisory_xact_lock', [eb.val(CHAIN_LOCK)]).as('l')).execute();
   }
 
   /** The events for batch after prev, and the frontier that covers them. */
@@ -109,7 +116,7 @@ export class AuditEventsRepo {
    */
   async withChainLock<T>(fn: (frontier: Frontier) => Promise<T>): Promise<T> {
     return this.db.k.transaction().execute(async (tx) => {
-      await tx.selectNoFrom((eb) => eb.fn('pg_advisory_xact_lock', [eb.val(CHAIN_LOCK)]).as('l')).execute();
+      await this.lockChain(tx);
       const head = await tx.selectFrom('audit_events').select('seq').orderBy('seq', 'desc').limit(1).executeTakeFirst();
       // Catch the frontier up if the log predates it (no new hashes).
       const f = await readFrontier(tx);
