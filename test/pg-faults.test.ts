@@ -1,37 +1,27 @@
 // Faults on a PostgreSQL server. Restarting the shared server is not possible here, so every session of
 // the test database is terminated (what clients see when the server restarts): mid-ingest, a re-run
 // completes the ingest with nothing lost or doubled; mid-analysis, the workers carry on.
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe as show, runCli, spawnCli } from './helpers/cli.ts';
-import { adminQuery, createTempDb, NO_PG, pgAvailable, type TempDb } from './helpers/pg.ts';
+import { adminQuery, NO_PG, pgFixture } from './helpers/pg.ts';
 import { settled, sleep, startWorker, summary, waitFor, workerReady } from './helpers/workers.ts';
 
-let dir = '';
-let db: TempDb | null = null;
 const FILES = 1000;
 
-before(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'vitrine-pgf-'));
-  if (await pgAvailable()) db = await createTempDb();
-});
-after(async () => {
-  await db?.drop();
-  await rm(dir, { recursive: true, force: true });
-});
+const fx = pgFixture('vitrine-pgf-');
 
-const count = async (sql: string) => Number((await adminQuery(sql, [], db!.url)).rows[0].n);
+const count = async (sql: string) => Number((await adminQuery(sql, [], fx.db!.url)).rows[0].n);
 
 test('sessions terminated mid-ingest: a re-run completes, nothing lost or doubled', async (t) => {
-  if (!db) return t.skip(NO_PG);
-  const input = join(dir, 'in');
+  if (!fx.db) return t.skip(NO_PG);
+  const input = join(fx.dir, 'in');
   await mkdir(input);
   for (let i = 0; i < FILES; i++) await writeFile(join(input, `f${String(i).padStart(3, '0')}.txt`), `Fault test record ${i} zebra${i}\n`);
-  const env = { VITRINE_DATABASE_URL: db.url };
-  const data = join(dir, 'data');
+  const env = { VITRINE_DATABASE_URL: fx.db.url };
+  const data = join(fx.dir, 'data');
 
   // 1. Ingest, and terminate every session of the database once assets start to arrive.
   const child = spawnCli(['ingest', input, '--no-wait', '--analysers', 'document-text', '--json'], { data, env });
@@ -45,7 +35,7 @@ test('sessions terminated mid-ingest: a re-run completes, nothing lost or double
   let terminated = 0;
   for (let i = 0; i < 1200 && child.exitCode === null; i++) {
     const n = await count('SELECT count(*)::int AS n FROM assets').catch(() => 0);
-    if (n > 0) terminated += await db.terminateBackends();
+    if (n > 0) terminated += await fx.db.terminateBackends();
     await sleep(n > 0 ? 150 : 50);
   }
   const code = await exited;
@@ -72,19 +62,19 @@ test('sessions terminated mid-ingest: a re-run completes, nothing lost or double
 // An analysis whose result write is cut off stays `running`; the job's retry finds it claimed and returns.
 // The workers' lost-work sweep (AnalysesRepo.unsettledShas) puts it back to `queued` once stale.
 test('sessions terminated while workers run: every analysis still completes', async (t) => {
-  if (!db) return t.skip(NO_PG);
-  const env = { VITRINE_DATABASE_URL: db.url };
-  const data = join(dir, 'data');
+  if (!fx.db) return t.skip(NO_PG);
+  const env = { VITRINE_DATABASE_URL: fx.db.url };
+  const data = join(fx.dir, 'data');
   assert.equal(await count('SELECT count(*)::int AS n FROM assets'), FILES, 'runs after the ingest test');
   // Work cut off between claim and result is found stale and re-run after the expiry (30 s, the minimum).
   const w = startWorker(data, { ...env, VITRINE_JOB_EXPIRE_SECONDS: '30' }, ['--concurrency', '2']);
   try {
     await workerReady(w);
-    await waitFor(db.url, (rows) => rows.some((r) => r.status === 'done'), 60_000, 'analysis to start');
-    assert.ok((await db.terminateBackends()) > 0);
+    await waitFor(fx.db.url, (rows) => rows.some((r) => r.status === 'done'), 60_000, 'analysis to start');
+    assert.ok((await fx.db.terminateBackends()) > 0);
     await sleep(1500);
-    await db.terminateBackends();
-    const rows = await waitFor(db.url, settled, 75_000, 'every analysis to settle after the cuts');
+    await fx.db.terminateBackends();
+    const rows = await waitFor(fx.db.url, settled, 75_000, 'every analysis to settle after the cuts');
     assert.deepEqual(rows.filter((r) => r.status !== 'done').map((r) => [r.analyser, r.status]), [], 'nothing failed');
     t.diagnostic(`after the cuts: ${summary(rows)}`);
     w.child.kill('SIGTERM');

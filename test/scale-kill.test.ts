@@ -1,46 +1,35 @@
 // A worker killed with -9 in the middle of a job: its job comes back after the expiry
 // (VITRINE_JOB_EXPIRE_SECONDS=30, the smallest allowed) and another worker runs it to completion.
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe as show, runCli } from './helpers/cli.ts';
-import { createTempDb, NO_PG, pgAvailable, type TempDb } from './helpers/pg.ts';
+import { NO_PG, pgFixture } from './helpers/pg.ts';
 import { analyses, startWorker, waitFor, workerReady } from './helpers/workers.ts';
 
-let dir = '';
-let db: TempDb | null = null;
 
-before(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'vitrine-scalek-'));
-  if (await pgAvailable()) db = await createTempDb();
-});
-after(async () => {
-  await db?.drop();
-  await rm(dir, { recursive: true, force: true });
-});
+const fx = pgFixture('vitrine-scalek-');
 
 test('kill -9 mid-job: another worker picks the job up after the expiry', async (t) => {
-  if (!db) return t.skip(NO_PG);
-  const wav = join(dir, 'speech.wav');
+  if (!fx.db) return t.skip(NO_PG);
+  const wav = join(fx.dir, 'speech.wav');
   execFileSync('flite', ['-t', 'The harbour cranes were inspected on Tuesday.', '-o', wav]);
-  const env = { VITRINE_DATABASE_URL: db.url, VITRINE_JOB_EXPIRE_SECONDS: '30' };
-  const data = join(dir, 'data');
+  const env = { VITRINE_DATABASE_URL: fx.db.url, VITRINE_JOB_EXPIRE_SECONDS: '30' };
+  const data = join(fx.dir, 'data');
   const ing = await runCli(['ingest', wav, '--no-wait', '--analysers', 'transcript', '--json'], { data, env });
   assert.equal(ing.code, 0, show(ing));
 
   const a = startWorker(data, env);
   let b: ReturnType<typeof startWorker> | null = null;
   try {
-    await waitFor(db.url, (rows) => rows.some((r) => r.analyser === 'transcript' && r.status === 'running'), 90_000, 'A to start the transcript');
+    await waitFor(fx.db.url, (rows) => rows.some((r) => r.analyser === 'transcript' && r.status === 'running'), 90_000, 'A to start the transcript');
     a.child.kill('SIGKILL');
     const killedAt = Date.now();
     assert.equal((await a.exited).signal, 'SIGKILL');
     b = startWorker(data, env);
     await workerReady(b);
-    const rows = await waitFor(db.url, (r) => r.every((x) => x.status === 'done'), 100_000, 'B to finish the abandoned job');
+    const rows = await waitFor(fx.db.url, (r) => r.every((x) => x.status === 'done'), 100_000, 'B to finish the abandoned job');
     const waited = (Date.now() - killedAt) / 1000;
     const tr = rows.find((r) => r.analyser === 'transcript')!;
     assert.equal(tr.attempts, 2, 'started by A, run again by B');
@@ -55,5 +44,5 @@ test('kill -9 mid-job: another worker picks the job up after the expiry', async 
   const s = await runCli(['search', 'tuesday', '--json'], { data, env });
   assert.equal(s.code, 0, show(s));
   assert.equal(s.json.total, 1, 'the transcript was indexed once');
-  assert.equal((await analyses(db.url)).length, 1);
+  assert.equal((await analyses(fx.db.url)).length, 1);
 });

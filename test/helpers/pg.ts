@@ -2,6 +2,10 @@
 // (VITRINE_TEST_PG_URL, default the local trust-auth server) and drops it at the end. When no server
 // answers, callers skip with 'no PostgreSQL server' — a database test never passes silently.
 import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before } from 'node:test';
 import pg from 'pg';
 
 export const ADMIN_URL = process.env.VITRINE_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -71,4 +75,21 @@ export async function createTempDb(): Promise<TempDb> {
 export async function rumInstalled(): Promise<boolean> {
   const r = await adminQuery("SELECT 1 FROM pg_available_extensions WHERE name = 'rum'");
   return r.rows.length > 0;
+}
+
+/**
+ * For one test file: a temporary directory and, when a server answers, a throw-away database; both are
+ * removed after the file's tests. Read `dir` and `db` inside tests (they are set in `before`).
+ */
+export function pgFixture(prefix: string): { dir: string; db: TempDb | null } {
+  const fx: { dir: string; db: TempDb | null } = { dir: '', db: null };
+  before(async () => {
+    fx.dir = await mkdtemp(join(tmpdir(), prefix));
+    if (await pgAvailable()) fx.db = await createTempDb();
+  });
+  after(async () => {
+    await fx.db?.drop();
+    if (fx.dir) await rm(fx.dir, { recursive: true, force: true });
+  });
+  return fx;
 }
